@@ -1,0 +1,30 @@
+import { pino, type Logger } from "pino";
+
+/**
+ * Patient personal data must never reach logs. Redaction is by field name, so
+ * every log call that carries patient data must use these names.
+ */
+export const redactedPaths = [
+  "patient",
+  "*.patient",
+  "personalIdentityNumber",
+  "*.personalIdentityNumber",
+  "name",
+  "*.name",
+  "phone",
+  "*.phone",
+  "email",
+  "*.email",
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+];
+
+export function createLogger(service: string, options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? "info";
+  return pino(
+    { name: service, level, redact: { paths: redactedPaths, censor: "[redacted]" }, base: { service } },
+    options.destination ?? process.stdout,
+  );
+}
+
+export type { Logger };
