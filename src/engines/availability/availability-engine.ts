@@ -1,0 +1,173 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Client, type ServiceImpl } from "@connectrpc/connect";
+import type { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
+import {
+  ProviderOutcomeSchema,
+  ProviderStatus,
+  SlotSchema,
+  TimeWindowSchema,
+  type Offering,
+  type ProviderOutcome,
+  type Slot,
+} from "../../contracts/v1/booking_pb.js";
+import type { SlotTokens } from "../../utilities/security/slot-token.js";
+import { localDatesWindow, toLocalIso } from "../../utilities/time/local-time.js";
+import {
+  AvailabilityEngineService,
+  FindAvailabilityResponseSchema,
+  type FindAvailabilityRequest,
+} from "./v1/availability_engine_pb.js";
+import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
+
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+
+export interface AvailabilityEngineDeps {
+  providerAccess: Client<typeof ProviderAccessService>;
+  slotTokens: SlotTokens;
+  now?: () => Date;
+  /** How long one provider may take before its answer is left out of a search. */
+  providerDeadlineMs?: number;
+}
+
+interface Candidate {
+  slot: Slot;
+  cursor: SlotCursor;
+}
+
+export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceImpl<typeof AvailabilityEngineService> {
+  const now = deps.now ?? (() => new Date());
+  const providerDeadlineMs = deps.providerDeadlineMs ?? 4000;
+
+  return {
+    async findAvailability(request) {
+      if (!request.treatment?.id) throw new ConnectError("treatment is required", Code.InvalidArgument);
+      const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
+      if (pageSize < 1 || pageSize > maxPageSize) {
+        throw new ConnectError(`page_size must be between 1 and ${maxPageSize}`, Code.InvalidArgument);
+      }
+      const after = request.pageToken ? decodePageToken(request.pageToken) : undefined;
+      const windowFor = windowResolver(request);
+      const searchStart = now();
+
+      const answers = await Promise.all(
+        request.offerings.map(async (offering) => {
+          const window = windowFor(offering);
+          try {
+            const response = await deps.providerAccess.findOpenSlots(
+              {
+                providerInstanceId: offering.providerInstanceId,
+                providerClinicCode: offering.providerClinicCode,
+                providerTreatmentCode: offering.providerTreatmentCode,
+                window: create(TimeWindowSchema, { start: timestampFromDate(window.start), end: timestampFromDate(window.end) }),
+              },
+              { timeoutMs: providerDeadlineMs },
+            );
+            const candidates: Candidate[] = [];
+            for (const providerSlot of response.slots) {
+              if (!providerSlot.start || !providerSlot.end) continue;
+              const start = timestampDate(providerSlot.start);
+              const end = timestampDate(providerSlot.end);
+              // Providers are asked for whole days; the window and "not already begun" are our rules.
+              if (start < window.start || start >= window.end || start <= searchStart) continue;
+              candidates.push({
+                cursor: { start: start.getTime(), clinicId: offering.clinicId, providerSlotId: providerSlot.providerSlotId },
+                slot: create(SlotSchema, {
+                  slotId: deps.slotTokens.sign({
+                    providerInstanceId: offering.providerInstanceId,
+                    providerSlotId: providerSlot.providerSlotId,
+                    clinicId: offering.clinicId,
+                    treatmentId: offering.treatmentId,
+                    start: start.getTime(),
+                    end: end.getTime(),
+                  }),
+                  clinicId: offering.clinicId,
+                  treatmentId: offering.treatmentId,
+                  start: providerSlot.start,
+                  end: providerSlot.end,
+                  localStart: toLocalIso(start, offering.timeZone),
+                  localEnd: toLocalIso(end, offering.timeZone),
+                  timeZone: offering.timeZone,
+                  practitionerName: providerSlot.practitionerName,
+                  providerInstanceId: offering.providerInstanceId,
+                }),
+              });
+            }
+            return { offering, candidates, failure: undefined };
+          } catch (error) {
+            return { offering, candidates: [] as Candidate[], failure: ConnectError.from(error) };
+          }
+        }),
+      );
+
+      const providers = new Map<string, ProviderOutcome>();
+      for (const { offering, candidates, failure } of answers) {
+        const outcome =
+          providers.get(offering.providerInstanceId) ??
+          create(ProviderOutcomeSchema, { providerInstanceId: offering.providerInstanceId, status: ProviderStatus.OK });
+        providers.set(offering.providerInstanceId, outcome);
+        outcome.slotCount += candidates.length;
+        if (failure && outcome.status === ProviderStatus.OK) {
+          outcome.status = statusOf(failure);
+          outcome.detail = failure.rawMessage;
+        }
+      }
+
+      const all = answers
+        .flatMap((answer) => answer.candidates)
+        .sort((a, b) => compareCursors(a.cursor, b.cursor))
+        .filter((candidate) => !after || compareCursors(candidate.cursor, after) > 0);
+      const page = all.slice(0, pageSize);
+      const last = page.at(-1);
+      return create(FindAvailabilityResponseSchema, {
+        slots: page.map((candidate) => candidate.slot),
+        providers: [...providers.values()],
+        nextPageToken: all.length > pageSize && last ? encodePageToken(last.cursor) : "",
+      });
+    },
+  };
+}
+
+function windowResolver(request: FindAvailabilityRequest): (offering: Offering) => { start: Date; end: Date } {
+  const hasDates = request.localFromDate !== "" || request.localToDate !== "";
+  if (request.window && hasDates) {
+    throw new ConnectError("give either a window of instants or local dates, not both", Code.InvalidArgument);
+  }
+  if (request.window?.start && request.window.end) {
+    const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
+    if (window.end <= window.start) throw new ConnectError("window end must be after its start", Code.InvalidArgument);
+    return () => window;
+  }
+  if (!request.localFromDate || !request.localToDate) {
+    throw new ConnectError("a window of instants or local_from_date and local_to_date is required", Code.InvalidArgument);
+  }
+  if (request.localToDate < request.localFromDate) {
+    throw new ConnectError("local_to_date must not be before local_from_date", Code.InvalidArgument);
+  }
+  const byZone = new Map<string, { start: Date; end: Date }>();
+  return (offering) => {
+    let window = byZone.get(offering.timeZone);
+    if (!window) {
+      try {
+        window = localDatesWindow(request.localFromDate, request.localToDate, offering.timeZone);
+      } catch (error) {
+        throw new ConnectError(String((error as Error).message), Code.InvalidArgument);
+      }
+      byZone.set(offering.timeZone, window);
+    }
+    return window;
+  };
+}
+
+function statusOf(error: ConnectError): ProviderStatus {
+  switch (error.code) {
+    case Code.DeadlineExceeded:
+      return ProviderStatus.TIMEOUT;
+    case Code.ResourceExhausted:
+      // Provider access reports an open circuit (or a full bulkhead) as ResourceExhausted.
+      return ProviderStatus.CIRCUIT_OPEN;
+    default:
+      return ProviderStatus.ERROR;
+  }
+}

@@ -1,0 +1,40 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import { createReservationEngine } from "./reservation-engine.js";
+import { ReservationEngineService } from "./v1/reservation_engine_pb.js";
+
+const engine = createClient(
+  ReservationEngineService,
+  createRouterTransport(({ service }) => service(ReservationEngineService, createReservationEngine())),
+);
+const checkup = create(TreatmentSchema, { id: "dental-checkup", name: "Dental check-up", minLeadMinutes: 60 });
+const now = new Date("2026-03-02T08:00:00Z");
+const evaluate = (slotStart: Date) =>
+  engine.evaluateReservation({ treatment: checkup, slotStart: timestampFromDate(slotStart), now: timestampFromDate(now) });
+
+describe("reservation rules", () => {
+  it("let a patient reserve a slot comfortably ahead", async () => {
+    const verdict = await evaluate(new Date("2026-03-03T08:00:00Z"));
+    expect(verdict.allowed).toBe(true);
+    expect(verdict.violations).toEqual([]);
+  });
+
+  it("refuse a slot that has already begun", async () => {
+    const verdict = await evaluate(new Date("2026-03-02T07:59:00Z"));
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.violations.map((v) => v.code)).toEqual(["slot-in-past"]);
+  });
+
+  it("refuse a slot closer than the treatment's minimum lead time, saying how far ahead", async () => {
+    const verdict = await evaluate(new Date("2026-03-02T08:59:00Z"));
+    expect(verdict.violations.map((v) => v.code)).toEqual(["lead-time"]);
+    expect(verdict.violations[0]?.reason).toContain("60 minutes");
+  });
+
+  it("accept a slot exactly at the minimum lead time", async () => {
+    expect((await evaluate(new Date("2026-03-02T09:00:00Z"))).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,8 @@
+import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
+import { createReservationEngine } from "./reservation-engine.js";
+import { ReservationEngineService } from "./v1/reservation_engine_pb.js";
+
+await runGrpcService("reservation-engine", () => {
+  const engine = createReservationEngine();
+  return (router) => router.service(ReservationEngineService, engine);
+});
