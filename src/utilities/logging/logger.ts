@@ -2,15 +2,17 @@ import { pino, type Logger } from "pino";
 
 /**
  * Patient personal data must never reach logs. Redaction is by field name, so
- * every log call that carries patient data must use these names.
+ * every log call that carries patient data must use these names (a patient
+ * object is redacted whole). Generic keys like "name" are left alone: clinics
+ * and treatments have names too, and the logger's own fields must stay readable.
  */
 export const redactedPaths = [
   "patient",
   "*.patient",
   "personalIdentityNumber",
   "*.personalIdentityNumber",
-  "name",
-  "*.name",
+  "patientName",
+  "*.patientName",
   "phone",
   "*.phone",
   "email",
@@ -22,7 +24,7 @@ export const redactedPaths = [
 export function createLogger(service: string, options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? "info";
   return pino(
-    { name: service, level, redact: { paths: redactedPaths, censor: "[redacted]" }, base: { service } },
+    { level, redact: { paths: redactedPaths, censor: "[redacted]" }, base: { service } },
     options.destination ?? process.stdout,
   );
 }

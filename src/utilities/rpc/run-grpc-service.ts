@@ -18,8 +18,8 @@ export async function runGrpcService(
   try {
     const port = portFromEnv();
     const routes = await build(logger);
-    const server = await serveGrpc(routes, port);
-    logger.info({ port: server.port }, `${name} listening (gRPC, h2c) on 127.0.0.1:${server.port}`);
+    const server = await serveGrpc(routes, port, process.env.HOST ?? "127.0.0.1");
+    logger.info({ port: server.port }, `${name} listening (gRPC, h2c) on port ${server.port}`);
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;
