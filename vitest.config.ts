@@ -1,11 +1,13 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three test layers (run one with `npm run test:unit|test:integration|test:system`):
- * - unit: one service at a time, fakes for the layer below (`*.spec.ts` beside the code);
- * - integration: services against real DynamoDB Local and real simulators, and the
- *   whole system composed in one process over in-memory gRPC (`*.int.spec.ts`, test/integration);
- * - system: every service its own process, real gRPC, driven through the typed client (test/system).
+ * Three test layers; `npm test` runs all of them, `npm run test:<layer>` one.
+ * - unit: one service at a time, fakes for the layer below (`*.spec.ts` beside the code).
+ * - integration: real DynamoDB Local and real simulators over HTTP (`*.int.spec.ts` beside
+ *   the code), and the whole system composed in one process over in-memory gRPC
+ *   transports (test/integration).
+ * - system: what `npm start` runs, every service its own process, real gRPC, driven
+ *   through the typed client (test/system, packages/client/test).
  */
 export default defineConfig({
   test: {
@@ -15,6 +17,15 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.spec.ts", "packages/*/src/**/*.spec.ts", "test/architecture/**/*.spec.ts", "test/contracts/**/*.spec.ts"],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["src/**/*.int.spec.ts", "test/integration/**/*.test.ts"],
+          globalSetup: ["src/utilities/dynamodb/vitest-global-setup.ts"],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -1,0 +1,225 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  ClinicSchema,
+  OfferingSchema,
+  TreatmentSchema,
+  type Clinic,
+  type Offering,
+  type Treatment,
+} from "../../contracts/v1/booking_pb.js";
+import { getAll, putAll, queryAll } from "../../utilities/dynamodb/batch.js";
+import { gsi1 } from "../../utilities/dynamodb/table-design.js";
+import {
+  FindOfferingsResponseSchema,
+  ListClinicsResponseSchema,
+  ListTreatmentsResponseSchema,
+  RecordCatalogResponseSchema,
+  type CatalogAccessService,
+} from "./v1/catalog_access_pb.js";
+
+/*
+ * Key design (single table; see docs/data-model.md for every entity):
+ *
+ * | item      | pk                     | sk                   | gsi1pk     | gsi1sk                                 |
+ * |-----------|------------------------|----------------------|------------|----------------------------------------|
+ * | treatment | CATALOG#TREATMENT      | TREATMENT#<id>       |            |                                        |
+ * | clinic    | CATALOG#CLINIC         | CLINIC#<id>          |            |                                        |
+ * | offering  | TREATMENT#<treatment>  | OFFERING#<clinic>    | CATALOG#OFFERING | CLINIC#<clinic>#TREATMENT#<treatment> |
+ *
+ * Access patterns:
+ * 1. list treatments                    Query pk = CATALOG#TREATMENT
+ * 2. list clinics                       Query pk = CATALOG#CLINIC
+ * 3. offerings of a treatment           Query pk = TREATMENT#<id>, sk begins_with OFFERING#
+ * 4. every offering (which treatments   Query gsi1 gsi1pk = CATALOG#OFFERING
+ *    each clinic offers)
+ * 5. a clinic / treatment by id         GetItem / BatchGetItem on pk + sk
+ *
+ * The catalog is small (clinics and treatments in the thousands at most), so
+ * fixed partitions for patterns 1, 2 and 4 are fine; a sharded key would only
+ * matter far beyond that.
+ */
+const treatmentKey = (id: string) => ({ pk: "CATALOG#TREATMENT", sk: `TREATMENT#${id}` });
+const clinicKey = (id: string) => ({ pk: "CATALOG#CLINIC", sk: `CLINIC#${id}` });
+const offeringKey = (treatmentId: string, clinicId: string) => ({ pk: `TREATMENT#${treatmentId}`, sk: `OFFERING#${clinicId}` });
+
+export interface CatalogAccessDeps {
+  documents: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps): ServiceImpl<typeof CatalogAccessService> {
+  const listClinicItems = () => queryAll(documents, { TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "CATALOG#CLINIC" } });
+  const listAllOfferings = () =>
+    queryAll(documents, {
+      TableName: tableName,
+      IndexName: gsi1,
+      KeyConditionExpression: "gsi1pk = :pk",
+      ExpressionAttributeValues: { ":pk": "CATALOG#OFFERING" },
+    });
+
+  return {
+    async listTreatments() {
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "CATALOG#TREATMENT" },
+      });
+      return create(ListTreatmentsResponseSchema, { treatments: items.map(toTreatment) });
+    },
+
+    async listClinics(request) {
+      const [clinicItems, offeringItems] = await Promise.all([listClinicItems(), listAllOfferings()]);
+      const treatmentsByClinic = new Map<string, string[]>();
+      for (const item of offeringItems) {
+        const offering = toOffering(item);
+        treatmentsByClinic.set(offering.clinicId, [...(treatmentsByClinic.get(offering.clinicId) ?? []), offering.treatmentId]);
+      }
+      const clinics = clinicItems
+        .map((item) => toClinic(item, treatmentsByClinic.get(String(item.id)) ?? []))
+        .filter((clinic) => !request.treatmentId || clinic.treatmentIds.includes(request.treatmentId));
+      return create(ListClinicsResponseSchema, { clinics });
+    },
+
+    async findOfferings(request) {
+      if (!request.treatmentId) throw new ConnectError("treatment_id is required", Code.InvalidArgument);
+      const [treatmentItems, offeringItems] = await Promise.all([
+        getAll(documents, tableName, [treatmentKey(request.treatmentId)]),
+        queryAll(documents, {
+          TableName: tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :offering)",
+          ExpressionAttributeValues: { ":pk": `TREATMENT#${request.treatmentId}`, ":offering": "OFFERING#" },
+        }),
+      ]);
+      const treatmentItem = treatmentItems[0];
+      if (!treatmentItem) return create(FindOfferingsResponseSchema, {});
+      const wanted = new Set(request.clinicIds);
+      const offerings = offeringItems.map(toOffering).filter((o) => wanted.size === 0 || wanted.has(o.clinicId));
+      // The clinic, not the offering, owns the time zone: read it from there.
+      const clinics = await getAll(documents, tableName, [...new Set(offerings.map((o) => o.clinicId))].map(clinicKey));
+      const zoneOf = new Map(clinics.map((c) => [String(c.id), String(c.timeZone)]));
+      for (const offering of offerings) offering.timeZone = zoneOf.get(offering.clinicId) ?? "";
+      return create(FindOfferingsResponseSchema, {
+        treatment: toTreatment(treatmentItem),
+        offerings: offerings.filter((o) => o.timeZone !== ""),
+      });
+    },
+
+    async recordCatalog(request) {
+      validateCatalog(request.treatments, request.clinics, request.offerings);
+      const known = await knownIds(request.offerings);
+      for (const t of request.treatments) known.treatments.add(t.id);
+      for (const c of request.clinics) known.clinics.add(c.id);
+      for (const o of request.offerings) {
+        if (!known.treatments.has(o.treatmentId)) throw invalid(`offering names unknown treatment ${o.treatmentId}`);
+        if (!known.clinics.has(o.clinicId)) throw invalid(`offering names unknown clinic ${o.clinicId}`);
+      }
+      // Puts overwrite by key, so recording the same catalog again changes nothing.
+      await putAll(documents, tableName, [
+        ...request.treatments.map((t) => ({
+          ...treatmentKey(t.id),
+          type: "treatment",
+          id: t.id,
+          name: t.name,
+          description: t.description,
+          durationMinutes: t.durationMinutes,
+          minLeadMinutes: t.minLeadMinutes,
+          cancellationWindowHours: t.cancellationWindowHours,
+        })),
+        ...request.clinics.map((c) => ({
+          ...clinicKey(c.id),
+          type: "clinic",
+          id: c.id,
+          name: c.name,
+          city: c.city,
+          address: c.address,
+          timeZone: c.timeZone,
+          providerInstanceId: c.providerInstanceId,
+        })),
+        ...request.offerings.map((o) => ({
+          ...offeringKey(o.treatmentId, o.clinicId),
+          gsi1pk: "CATALOG#OFFERING",
+          gsi1sk: `CLINIC#${o.clinicId}#TREATMENT#${o.treatmentId}`,
+          type: "offering",
+          clinicId: o.clinicId,
+          treatmentId: o.treatmentId,
+          providerInstanceId: o.providerInstanceId,
+          providerClinicCode: o.providerClinicCode,
+          providerTreatmentCode: o.providerTreatmentCode,
+        })),
+      ]);
+      return create(RecordCatalogResponseSchema, {
+        treatments: request.treatments.length,
+        clinics: request.clinics.length,
+        offerings: request.offerings.length,
+      });
+    },
+  };
+
+  async function knownIds(offerings: Offering[]) {
+    const stored = await getAll(documents, tableName, [
+      ...[...new Set(offerings.map((o) => o.treatmentId))].map(treatmentKey),
+      ...[...new Set(offerings.map((o) => o.clinicId))].map(clinicKey),
+    ]);
+    return {
+      treatments: new Set(stored.filter((i) => i.type === "treatment").map((i) => String(i.id))),
+      clinics: new Set(stored.filter((i) => i.type === "clinic").map((i) => String(i.id))),
+    };
+  }
+}
+
+function invalid(message: string) {
+  return new ConnectError(message, Code.InvalidArgument);
+}
+
+function validateCatalog(treatments: Treatment[], clinics: Clinic[], offerings: Offering[]) {
+  for (const t of treatments) {
+    if (!t.id || !t.name) throw invalid("every treatment needs an id and a name");
+    if (t.durationMinutes <= 0) throw invalid(`treatment ${t.id} needs a positive duration`);
+  }
+  for (const c of clinics) {
+    if (!c.id || !c.name || !c.providerInstanceId) throw invalid("every clinic needs an id, a name and a provider instance");
+    if (!Intl.supportedValuesOf("timeZone").includes(c.timeZone) && c.timeZone !== "UTC") {
+      throw invalid(`clinic ${c.id} has unknown time zone "${c.timeZone}"`);
+    }
+  }
+  for (const o of offerings) {
+    if (!o.clinicId || !o.treatmentId || !o.providerInstanceId || !o.providerClinicCode || !o.providerTreatmentCode) {
+      throw invalid("every offering needs clinic, treatment, provider instance and both provider codes");
+    }
+  }
+}
+
+function toTreatment(item: Record<string, unknown>): Treatment {
+  return create(TreatmentSchema, {
+    id: String(item.id),
+    name: String(item.name ?? ""),
+    description: String(item.description ?? ""),
+    durationMinutes: Number(item.durationMinutes ?? 0),
+    minLeadMinutes: Number(item.minLeadMinutes ?? 0),
+    cancellationWindowHours: Number(item.cancellationWindowHours ?? 0),
+  });
+}
+
+function toClinic(item: Record<string, unknown>, treatmentIds: string[]): Clinic {
+  return create(ClinicSchema, {
+    id: String(item.id),
+    name: String(item.name ?? ""),
+    city: String(item.city ?? ""),
+    address: String(item.address ?? ""),
+    timeZone: String(item.timeZone ?? ""),
+    providerInstanceId: String(item.providerInstanceId ?? ""),
+    treatmentIds: treatmentIds.sort(),
+  });
+}
+
+function toOffering(item: Record<string, unknown>): Offering {
+  return create(OfferingSchema, {
+    clinicId: String(item.clinicId),
+    treatmentId: String(item.treatmentId),
+    providerInstanceId: String(item.providerInstanceId),
+    providerClinicCode: String(item.providerClinicCode),
+    providerTreatmentCode: String(item.providerTreatmentCode),
+  });
+}

@@ -1,0 +1,20 @@
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { createDynamoDbClients, dynamoDbSettingsFromEnv } from "../../utilities/dynamodb/dynamodb-config.js";
+import { ensureTable } from "../../utilities/dynamodb/table-design.js";
+import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
+import { createCatalogAccess } from "./catalog-access.js";
+import { seedCatalogIfEmpty } from "./seed-catalog.js";
+import { CatalogAccessService } from "./v1/catalog_access_pb.js";
+
+await runGrpcService("catalog-access", async (logger) => {
+  const settings = dynamoDbSettingsFromEnv();
+  const { client, documents } = createDynamoDbClients(settings);
+  await ensureTable(client, settings.tableName);
+  const catalog = createCatalogAccess({ documents, tableName: settings.tableName });
+  const seedFile = process.env.BP_SEED_CATALOG;
+  if (seedFile) {
+    const local = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalog)));
+    if (await seedCatalogIfEmpty(local, seedFile)) logger.info({ seedFile }, `seeded the empty catalog from ${seedFile}`);
+  }
+  return (router) => router.service(CatalogAccessService, catalog);
+});
