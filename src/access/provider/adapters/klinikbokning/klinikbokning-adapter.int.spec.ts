@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ProviderError } from "../../provider-error.js";
+import { createKlinikbokningAdapter } from "./klinikbokning-adapter.js";
+import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "./simulator/klinikbokning-simulator.js";
+
+let simulator: KlinikbokningSimulator;
+beforeAll(async () => {
+  simulator = await startKlinikbokningSimulator({ apiKey: "test-key" });
+});
+afterAll(() => simulator.close());
+afterEach(() => {
+  simulator.faults = {};
+});
+
+const adapter = (apiKey = "test-key") =>
+  createKlinikbokningAdapter({ id: "kb-test", adapter: "klinikbokning", baseUrl: simulator.url, apiKey, timeZone: "Europe/Stockholm" });
+
+const day = (date: string) => ({ start: new Date(`${date}T00:00:00+01:00`), end: new Date(`${date}T23:59:59+01:00`) });
+const signal = () => AbortSignal.timeout(5000);
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
+  it("turns a winter-time 08:00 in Stockholm into 07:00 UTC", async () => {
+    const slots = await adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal());
+    expect(slots.length).toBeGreaterThan(0);
+    const times = slots.map((s) => s.start.toISOString());
+    expect(times.every((t) => t.startsWith("2026-01-12T"))).toBe(true);
+    expect(times.some((t) => t === "2026-01-12T07:00:00.000Z" || t === "2026-01-12T07:30:00.000Z")).toBe(true);
+    expect(times.every((t) => t >= "2026-01-12T07:00:00.000Z")).toBe(true);
+    expect(slots[0]!.end.getTime() - slots[0]!.start.getTime()).toBe(30 * 60_000);
+  });
+
+  it("turns 10:00 on the spring-forward Sunday into 08:00 UTC, and on the fall-back Sunday into 09:00 UTC", async () => {
+    const spring = await adapter().findOpenSlots(
+      { clinicCode: "KB-STH-SOD", treatmentCode: "UND30", window: { start: new Date("2026-03-28T23:00:00Z"), end: new Date("2026-03-29T22:00:00Z") } },
+      signal(),
+    );
+    const autumn = await adapter().findOpenSlots(
+      { clinicCode: "KB-STH-SOD", treatmentCode: "UND30", window: { start: new Date("2026-10-24T22:00:00Z"), end: new Date("2026-10-25T23:00:00Z") } },
+      signal(),
+    );
+    // Opening hours are 10:00–14:00 local on Sundays.
+    expect(spring.length).toBeGreaterThan(0);
+    expect(autumn.length).toBeGreaterThan(0);
+    expect(spring.every((s) => s.start >= new Date("2026-03-29T08:00:00Z") && s.end <= new Date("2026-03-29T12:00:00Z"))).toBe(true);
+    expect(autumn.every((s) => s.start >= new Date("2026-10-25T09:00:00Z") && s.end <= new Date("2026-10-25T13:00:00Z"))).toBe(true);
+  });
+
+  it("follows every page of a long answer", async () => {
+    // Two clinics' worth of weeks: far more than one page of 200.
+    const slots = await adapter().findOpenSlots(
+      { clinicCode: "KB-STH-SOD", treatmentCode: "VAC15", window: { start: new Date("2026-02-01T00:00:00Z"), end: new Date("2026-03-01T00:00:00Z") } },
+      signal(),
+    );
+    expect(slots.length).toBeGreaterThan(400);
+    expect(new Set(slots.map((s) => s.providerSlotId)).size).toBe(slots.length);
+  });
+
+  it("keeps only slots starting inside the asked window", async () => {
+    const window = { start: new Date("2026-01-12T09:00:00Z"), end: new Date("2026-01-12T10:00:00Z") };
+    const slots = await adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window }, signal());
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.every((s) => s.start >= window.start && s.start < window.end)).toBe(true);
+  });
+
+  it("reports a wrong API key as rejected", async () => {
+    const error = await failure(adapter("wrong").findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    expect(error.kind).toBe("rejected");
+    expect(error.message).toContain("kb-test");
+  });
+
+  it("reports a 503 as unavailable", async () => {
+    simulator.faults = { failWithStatus: 503 };
+    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    expect(error.kind).toBe("unavailable");
+  });
+
+  it("gives up on a provider that hangs when the deadline passes", async () => {
+    simulator.faults = { hang: true };
+    const error = await failure(
+      adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, AbortSignal.timeout(200)),
+    );
+    expect(error.kind).toBe("timeout");
+  });
+
+  it.each(["html", "wrong-types", "truncated"] as const)("reports a %s answer as a bad response, not a crash", async (malformed) => {
+    simulator.faults = { malformed };
+    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    expect(error.kind).toBe("bad-response");
+    expect(error.message).toContain("kb-test");
+  });
+
+  it("reports an unknown clinic code as not found", async () => {
+    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-NOPE", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    expect(error.kind).toBe("not-found");
+  });
+
+  it("reports a provider nobody listens for as unavailable", async () => {
+    const gone = createKlinikbokningAdapter({ id: "kb-gone", adapter: "klinikbokning", baseUrl: "http://127.0.0.1:1", apiKey: "x", timeZone: "Europe/Stockholm" });
+    const error = await failure(gone.findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    expect(error.kind).toBe("unavailable");
+  });
+});

@@ -1,0 +1,92 @@
+import { DateTime } from "luxon";
+import type { AdapterFactory, OpenSlot, ProviderAdapter } from "../../adapter.js";
+import { fetchJson } from "../../private/fetch-json.js";
+import { ProviderError } from "../../provider-error.js";
+
+const pageSize = 200;
+/** A provider that claims more pages than this is not a clinic's schedule but a bug. */
+const maxPages = 50;
+
+interface KlinikbokningTimeslot {
+  timeslotId: string;
+  date: string;
+  startTime: string;
+  endTime: string;
+  practitionerId: string;
+  practitionerName: string;
+}
+
+/**
+ * Klinikbokning: a proprietary REST booking system (see simulator/ for what it
+ * speaks). Its times are local wall-clock times in the instance's time zone
+ * with no offset; converting them to instants is this adapter's job.
+ *
+ * On the autumn DST switch a wall-clock time like 02:30 happens twice; luxon
+ * picks the earlier (summer-time) instant, the usual reading of an ambiguous
+ * time. Clinics are closed at that hour, so no real slot is affected. In the
+ * spring gap (02:00–03:00 does not exist) luxon moves the time forward an hour.
+ */
+export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl = fetch): ProviderAdapter => {
+  const zone = instance.timeZone;
+  const headers = { "x-api-key": instance.apiKey ?? "", accept: "application/json" };
+  const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
+
+  return {
+    capabilities: { supportsHold: false, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
+
+    async findOpenSlots(query, signal) {
+      // The API takes calendar dates in the clinic's zone; ask for every date the window touches.
+      const fromDate = DateTime.fromJSDate(query.window.start, { zone }).toISODate()!;
+      const toDate = DateTime.fromJSDate(new Date(query.window.end.getTime() - 1), { zone }).toISODate()!;
+      const base = `${instance.baseUrl.replace(/\/$/, "")}/api/v2/clinics/${encodeURIComponent(query.clinicCode)}/timeslots`;
+      const slots: OpenSlot[] = [];
+      for (let page = 1; ; page++) {
+        const params = new URLSearchParams({
+          serviceCode: query.treatmentCode,
+          fromDate,
+          toDate,
+          page: String(page),
+          pageSize: String(pageSize),
+        });
+        const { body } = await fetchJson(instance.id, `${base}?${params}`, { headers, signal }, fetchImpl);
+        const { data, totalPages } = readPage(body, fail);
+        for (const item of data) {
+          const slot = toOpenSlot(item, zone, fail);
+          if (slot.start >= query.window.start && slot.start < query.window.end) slots.push(slot);
+        }
+        if (page >= totalPages) break;
+        if (page >= maxPages) throw fail(`more than ${maxPages} pages of timeslots`);
+      }
+      return slots;
+    },
+  };
+};
+
+function readPage(body: unknown, fail: (detail: string) => ProviderError): { data: unknown[]; totalPages: number } {
+  if (typeof body !== "object" || body === null) throw fail("expected a JSON object");
+  const { data, paging } = body as { data?: unknown; paging?: { totalPages?: unknown } };
+  if (!Array.isArray(data)) throw fail("expected `data` to be an array");
+  const totalPages = paging?.totalPages;
+  if (typeof totalPages !== "number" || !Number.isInteger(totalPages) || totalPages < 1) {
+    throw fail("expected `paging.totalPages` to be a positive whole number");
+  }
+  return { data, totalPages };
+}
+
+function toOpenSlot(item: unknown, zone: string, fail: (detail: string) => ProviderError): OpenSlot {
+  const slot = item as Partial<Record<keyof KlinikbokningTimeslot, unknown>>;
+  for (const field of ["timeslotId", "date", "startTime", "endTime", "practitionerId", "practitionerName"] as const) {
+    if (typeof slot?.[field] !== "string") throw fail(`timeslot field \`${field}\` is missing or not a string`);
+  }
+  const { timeslotId, date, startTime, endTime, practitionerId, practitionerName } = slot as KlinikbokningTimeslot;
+  const start = DateTime.fromISO(`${date}T${startTime}`, { zone });
+  const end = DateTime.fromISO(`${date}T${endTime}`, { zone });
+  if (!start.isValid || !end.isValid || end <= start) throw fail(`timeslot ${timeslotId} has unreadable times ${date} ${startTime}–${endTime}`);
+  return {
+    providerSlotId: timeslotId,
+    start: start.toJSDate(),
+    end: end.toJSDate(),
+    practitionerCode: practitionerId,
+    practitionerName,
+  };
+}

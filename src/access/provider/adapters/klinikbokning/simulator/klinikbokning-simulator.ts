@@ -1,0 +1,249 @@
+import { createHash, randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { DateTime } from "luxon";
+import { clinics, practitioners, services, type SimClinic } from "./seed-data.js";
+
+/**
+ * A stand-in for Klinikbokning, a proprietary REST booking system of the kind
+ * Swedish clinic chains run: its own JSON shapes, an API key in X-Api-Key,
+ * page/pageSize paging, and local Europe/Stockholm wall-clock times without
+ * an offset. Slots are generated (deterministically, from the seed) for any
+ * date, so tests and demos work whatever today is.
+ *
+ * Faults can be injected to see how the platform copes: on the handle
+ * (`sim.faults`) or over HTTP (`POST /__admin/faults`, `DELETE /__admin/faults`).
+ */
+export interface Faults {
+  /** Delay every API answer by this long. */
+  latencyMs?: number;
+  /** Answer API calls with this HTTP status (e.g. 503). */
+  failWithStatus?: number;
+  /** Share of API calls (0..1) that fail with failWithStatus (default: all). */
+  failRate?: number;
+  /** Never answer API calls. */
+  hang?: boolean;
+  /** Answer with garbage of this kind. */
+  malformed?: "html" | "wrong-types" | "truncated";
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  apiKey?: string;
+  seed?: string;
+}
+
+export interface KlinikbokningSimulator {
+  url: string;
+  port: number;
+  faults: Faults;
+  /** Bookings made through the API, by booking id. */
+  bookings: Map<string, { bookingId: string; timeslotId: string }>;
+  close(): Promise<void>;
+}
+
+const maxPageSize = 200;
+
+export async function startKlinikbokningSimulator(options: SimulatorOptions = {}): Promise<KlinikbokningSimulator> {
+  const apiKey = options.apiKey ?? "demo-key";
+  const seed = options.seed ?? "klinikbokning";
+  let faults: Faults = {};
+  const bookings = new Map<string, { bookingId: string; timeslotId: string }>();
+  const bookedSlots = new Set<string>();
+  const hanging = new Set<http.ServerResponse>();
+
+  const takenBySomeoneElse = (timeslotId: string) =>
+    createHash("sha256").update(`${seed}:${timeslotId}`).digest()[0]! % 4 === 0;
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((error: Error) => send(res, 500, { error: { code: "INTERNAL", message: error.message } }));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://simulator");
+    if (url.pathname === "/__admin/faults") {
+      if (req.method === "DELETE") faults = {};
+      else if (req.method === "POST") faults = JSON.parse(await readBody(req)) as Faults;
+      return send(res, 200, faults);
+    }
+    if (url.pathname === "/health") return send(res, 200, { status: "ok" });
+
+    if (faults.hang) {
+      hanging.add(res);
+      res.once("close", () => hanging.delete(res));
+      return;
+    }
+    if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.failWithStatus && Math.random() < (faults.failRate ?? 1)) {
+      return send(res, faults.failWithStatus, { error: { code: "UNAVAILABLE", message: "simulated failure" } });
+    }
+    if (faults.malformed === "html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+    }
+    if (faults.malformed === "truncated") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end('{"data": [{"timeslotId": "abc", "date": "2026-');
+    }
+    if (req.headers["x-api-key"] !== apiKey) {
+      return send(res, 401, { error: { code: "UNAUTHORIZED", message: "missing or wrong X-Api-Key" } });
+    }
+
+    const parts = url.pathname.split("/").filter(Boolean); // api, v2, ...
+    if (parts[0] !== "api" || parts[1] !== "v2") return notFound(res);
+    const [, , resource, id, sub] = parts;
+
+    if (req.method === "GET" && resource === "clinics" && !id) {
+      return sendPage(res, url, clinics.map(({ hours: _hours, ...clinic }) => clinic));
+    }
+    const clinic = clinics.find((c) => c.clinicCode === id);
+    if (resource === "clinics" && !clinic) return notFound(res, `no clinic ${id}`);
+    if (req.method === "GET" && resource === "clinics" && clinic && sub === "services") {
+      const codes = new Set(practitioners.filter((p) => p.clinicCode === clinic.clinicCode).flatMap((p) => p.serviceCodes));
+      return sendPage(res, url, services.filter((s) => codes.has(s.serviceCode)));
+    }
+    if (req.method === "GET" && resource === "clinics" && clinic && sub === "practitioners") {
+      return sendPage(
+        res,
+        url,
+        practitioners.filter((p) => p.clinicCode === clinic.clinicCode).map(({ clinicCode: _c, ...p }) => p),
+      );
+    }
+    if (req.method === "GET" && resource === "clinics" && clinic && sub === "timeslots") {
+      const serviceCode = url.searchParams.get("serviceCode") ?? "";
+      const from = DateTime.fromISO(url.searchParams.get("fromDate") ?? "", { zone: clinic.timezone });
+      const to = DateTime.fromISO(url.searchParams.get("toDate") ?? "", { zone: clinic.timezone });
+      if (!services.some((s) => s.serviceCode === serviceCode)) return badRequest(res, "unknown serviceCode");
+      if (!from.isValid || !to.isValid || to < from) return badRequest(res, "fromDate and toDate must be dates, fromDate first");
+      if (to.diff(from, "days").days > 62) return badRequest(res, "at most 62 days per request");
+      const slots = generateSlots(clinic, serviceCode, from, to).filter(
+        (slot) => !bookedSlots.has(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
+      );
+      if (faults.malformed === "wrong-types") {
+        return sendPage(res, url, slots.map((slot) => ({ ...slot, startTime: 900, date: null })));
+      }
+      return sendPage(res, url, slots);
+    }
+    if (req.method === "POST" && resource === "bookings" && !id) {
+      const body = JSON.parse(await readBody(req)) as { timeslotId?: string };
+      const timeslotId = body.timeslotId ?? "";
+      if (!parseTimeslotId(timeslotId)) return badRequest(res, "unknown timeslotId");
+      if (bookedSlots.has(timeslotId) || takenBySomeoneElse(timeslotId)) {
+        return send(res, 409, { error: { code: "TIMESLOT_TAKEN", message: "the timeslot is no longer free" } });
+      }
+      const booking = { bookingId: randomUUID(), timeslotId };
+      bookedSlots.add(timeslotId);
+      bookings.set(booking.bookingId, booking);
+      return send(res, 201, { ...booking, status: "BOOKED" });
+    }
+    if (resource === "bookings" && id) {
+      const booking = bookings.get(id);
+      if (!booking) return notFound(res, `no booking ${id}`);
+      if (req.method === "GET") return send(res, 200, { ...booking, status: "BOOKED" });
+      if (req.method === "DELETE") {
+        bookings.delete(id);
+        bookedSlots.delete(booking.timeslotId);
+        res.writeHead(204).end();
+        return;
+      }
+    }
+    return notFound(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const handleRef: KlinikbokningSimulator = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get faults() {
+      return faults;
+    },
+    set faults(value: Faults) {
+      faults = value;
+    },
+    bookings,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return handleRef;
+}
+
+interface Timeslot {
+  timeslotId: string;
+  date: string;
+  startTime: string;
+  endTime: string;
+  practitionerId: string;
+  practitionerName: string;
+}
+
+function generateSlots(clinic: SimClinic, serviceCode: string, from: DateTime, to: DateTime): Timeslot[] {
+  const length = services.find((s) => s.serviceCode === serviceCode)!.lengthMinutes;
+  const staff = practitioners.filter((p) => p.clinicCode === clinic.clinicCode && p.serviceCodes.includes(serviceCode));
+  const slots: Timeslot[] = [];
+  for (let day = from.startOf("day"); day <= to; day = day.plus({ days: 1 })) {
+    const hours = clinic.hours[day.weekday];
+    if (!hours) continue;
+    const date = day.toISODate()!;
+    const [open, close] = hours.map(minutesOf) as [number, number];
+    for (const person of staff) {
+      for (let start = open; start + length <= close; start += length) {
+        const startTime = hhmm(start);
+        slots.push({
+          timeslotId: `${clinic.clinicCode}.${serviceCode}.${date}.${startTime.replace(":", "")}.${person.practitionerId}`,
+          date,
+          startTime,
+          endTime: hhmm(start + length),
+          practitionerId: person.practitionerId,
+          practitionerName: person.fullName,
+        });
+      }
+    }
+  }
+  return slots.sort((a, b) => `${a.date}${a.startTime}`.localeCompare(`${b.date}${b.startTime}`));
+}
+
+function parseTimeslotId(id: string) {
+  const [clinicCode, serviceCode, date, time, practitionerId] = id.split(".");
+  if (!clinicCode || !serviceCode || !date || !time || !practitionerId) return undefined;
+  return { clinicCode, serviceCode, date, time, practitionerId };
+}
+
+const minutesOf = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
+const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+
+function sendPage(res: http.ServerResponse, url: URL, items: unknown[]) {
+  const page = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
+  const pageSize = Math.min(maxPageSize, Math.max(1, Number(url.searchParams.get("pageSize") ?? 50) || 50));
+  const totalPages = Math.max(1, Math.ceil(items.length / pageSize));
+  send(res, 200, {
+    data: items.slice((page - 1) * pageSize, page * pageSize),
+    paging: { page, pageSize, totalPages, totalItems: items.length },
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+const notFound = (res: http.ServerResponse, message = "no such resource") => send(res, 404, { error: { code: "NOT_FOUND", message } });
+const badRequest = (res: http.ServerResponse, message: string) => send(res, 400, { error: { code: "BAD_REQUEST", message } });
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (body += chunk));
+    req.on("end", () => resolve(body || "{}"));
+    req.on("error", reject);
+  });
+}

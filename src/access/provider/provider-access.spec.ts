@@ -1,0 +1,80 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { TimeWindowSchema } from "../../contracts/v1/booking_pb.js";
+import type { AdapterFactory, ProviderAdapter } from "./adapter.js";
+import { createProviderAccess } from "./provider-access.js";
+import { ProviderError } from "./provider-error.js";
+import { ProviderAccessService } from "./v1/provider_access_pb.js";
+
+const window = create(TimeWindowSchema, {
+  start: timestampFromDate(new Date("2026-03-02T00:00:00Z")),
+  end: timestampFromDate(new Date("2026-03-03T00:00:00Z")),
+});
+const capabilities = { supportsHold: false, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true } as const;
+
+function accessWith(findOpenSlots: ProviderAdapter["findOpenSlots"], timeoutMs?: number) {
+  const fake: AdapterFactory = () => ({ capabilities, findOpenSlots });
+  const impl = createProviderAccess({
+    instances: [{ id: "kb", adapter: "fake", baseUrl: "http://provider.test", timeZone: "Europe/Stockholm" }],
+    adapters: { fake },
+    timeoutMs,
+  });
+  return createClient(ProviderAccessService, createRouterTransport(({ service }) => service(ProviderAccessService, impl)));
+}
+
+const ask = (access: ReturnType<typeof accessWith>, providerInstanceId = "kb") =>
+  access.findOpenSlots({ providerInstanceId, providerClinicCode: "C1", providerTreatmentCode: "T1", window });
+
+describe("provider access", () => {
+  it("passes the provider's free slots on as instants", async () => {
+    const access = accessWith(async (query) => [
+      { providerSlotId: "s1", start: new Date("2026-03-02T08:00:00Z"), end: new Date("2026-03-02T08:30:00Z"), practitionerCode: "P1", practitionerName: `Dr ${query.clinicCode}` },
+    ]);
+    const { slots } = await ask(access);
+    expect(slots).toHaveLength(1);
+    expect(timestampDate(slots[0]!.start!).toISOString()).toBe("2026-03-02T08:00:00.000Z");
+    expect(slots[0]!.practitionerName).toBe("Dr C1");
+  });
+
+  it.each([
+    ["timeout", Code.DeadlineExceeded],
+    ["unavailable", Code.Unavailable],
+    ["bad-response", Code.Internal],
+    ["rejected", Code.PermissionDenied],
+    ["not-found", Code.NotFound],
+  ] as const)("reports a provider %s as gRPC code %s, naming the provider", async (kind, code) => {
+    const access = accessWith(async () => {
+      throw new ProviderError("kb", kind, "details");
+    });
+    await expect(ask(access)).rejects.toMatchObject({ code, rawMessage: expect.stringContaining("provider kb") });
+  });
+
+  it("stops waiting for a provider at its deadline", async () => {
+    const access = accessWith(
+      (_query, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener("abort", () => reject(new ProviderError("kb", "timeout", "aborted"))),
+        ),
+      50,
+    );
+    await expect(ask(access)).rejects.toMatchObject({ code: Code.DeadlineExceeded });
+  });
+
+  it("survives an adapter bug and still says whose call failed", async () => {
+    const access = accessWith(async () => {
+      throw new TypeError("cannot read properties of undefined");
+    });
+    await expect(ask(access)).rejects.toMatchObject({ code: Code.Internal, rawMessage: expect.stringContaining("provider kb") });
+  });
+
+  it("says a provider instance it does not know is not found", async () => {
+    await expect(ask(accessWith(async () => []), "nobody")).rejects.toMatchObject({ code: Code.NotFound });
+  });
+
+  it("declares each instance's capabilities", async () => {
+    const { providers } = await accessWith(async () => []).describeProviders({});
+    expect(providers).toEqual([expect.objectContaining({ id: "kb", adapter: "fake", capabilities: expect.objectContaining({ bookingMode: "api", catalog: true }) })]);
+  });
+});

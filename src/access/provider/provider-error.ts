@@ -1,0 +1,35 @@
+/**
+ * How a provider call failed, in words the rest of the platform acts on:
+ * - timeout: no answer within the deadline;
+ * - unavailable: the provider is down or overloaded (5xx, connection refused);
+ * - bad-response: it answered something we cannot read (HTML, wrong types, too big);
+ * - rejected: it refused our credentials or request (401, 403, 4xx);
+ * - not-found: it does not know what we asked for (404).
+ */
+export type ProviderErrorKind = "timeout" | "unavailable" | "bad-response" | "rejected" | "not-found";
+
+export class ProviderError extends Error {
+  constructor(
+    readonly providerInstanceId: string,
+    readonly kind: ProviderErrorKind,
+    detail: string,
+  ) {
+    super(`provider ${providerInstanceId} ${describe(kind)}: ${detail}`);
+    this.name = "ProviderError";
+  }
+}
+
+function describe(kind: ProviderErrorKind): string {
+  switch (kind) {
+    case "timeout":
+      return "timed out";
+    case "unavailable":
+      return "is unavailable";
+    case "bad-response":
+      return "sent a response we cannot read";
+    case "rejected":
+      return "rejected the request";
+    case "not-found":
+      return "does not know the resource";
+  }
+}

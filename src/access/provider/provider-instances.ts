@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import type { ProviderInstanceConfig } from "./adapter.js";
+
+interface InstanceEntry {
+  id?: unknown;
+  adapter?: unknown;
+  baseUrl?: unknown;
+  apiKey?: unknown;
+  apiKeyEnv?: unknown;
+  timeZone?: unknown;
+}
+
+/** The environment variable that overrides an instance's base URL (npm start points instances at simulators with it). */
+export function providerUrlVariable(providerInstanceId: string): string {
+  return `BP_PROVIDER_URL_${providerInstanceId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/**
+ * Reads provider instances (config/providers.json's shape). Credentials come
+ * from the environment variable each entry names in `apiKeyEnv`; a literal
+ * `apiKey` is for tests only. Every mistake is reported with the instance it
+ * concerns, before the service starts serving.
+ */
+export function loadProviderInstances(
+  file: string,
+  knownAdapters: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ProviderInstanceConfig[] {
+  let parsed: { providers?: InstanceEntry[] };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as { providers?: InstanceEntry[] };
+  } catch (error) {
+    throw new Error(`cannot read provider instances from ${file}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed.providers)) throw new Error(`${file}: expected a "providers" array`);
+  const seen = new Set<string>();
+  return parsed.providers.map((entry, index) => {
+    const where = `${file}: provider #${index + 1}${typeof entry.id === "string" ? ` (${entry.id})` : ""}`;
+    if (typeof entry.id !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(entry.id)) throw new Error(`${where}: "id" must be lower-case letters, digits and dashes`);
+    if (seen.has(entry.id)) throw new Error(`${where}: the id is used twice`);
+    seen.add(entry.id);
+    if (typeof entry.adapter !== "string" || !knownAdapters.includes(entry.adapter)) {
+      throw new Error(`${where}: "adapter" must be one of ${knownAdapters.join(", ")}`);
+    }
+    const baseUrl = env[providerUrlVariable(entry.id)] ?? entry.baseUrl;
+    if (typeof baseUrl !== "string" || !URL.canParse(baseUrl)) throw new Error(`${where}: "baseUrl" must be a URL`);
+    if (typeof entry.timeZone !== "string" || !Intl.supportedValuesOf("timeZone").includes(entry.timeZone)) {
+      throw new Error(`${where}: "timeZone" must be an IANA time zone such as Europe/Stockholm`);
+    }
+    let apiKey: string | undefined;
+    if (typeof entry.apiKeyEnv === "string") {
+      apiKey = env[entry.apiKeyEnv];
+      if (!apiKey) throw new Error(`${where}: environment variable ${entry.apiKeyEnv} (its API key) is not set`);
+    } else if (typeof entry.apiKey === "string") {
+      apiKey = entry.apiKey;
+    }
+    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone };
+  });
+}
