@@ -1,0 +1,207 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import type { FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { ProviderOutcomeSchema, ProviderStatus, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import { BookingManagerService, type SearchAvailabilityRequest } from "../../managers/booking/v1/booking_manager_pb.js";
+import { buildApi } from "./build-api.js";
+
+const searches: SearchAvailabilityRequest[] = [];
+const slot = create(SlotSchema, {
+  slotId: "abc.def",
+  clinicId: "odenplan-clinic",
+  treatmentId: "dental-checkup",
+  start: timestampFromDate(new Date("2026-03-30T07:00:00Z")),
+  end: timestampFromDate(new Date("2026-03-30T07:30:00Z")),
+  localStart: "2026-03-30T09:00:00+02:00",
+  localEnd: "2026-03-30T09:30:00+02:00",
+  timeZone: "Europe/Stockholm",
+  practitionerName: "Dr. Lind",
+  providerInstanceId: "kb",
+});
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  searches.length = 0;
+  await app?.close();
+});
+
+async function apiWith(manager: Partial<ServiceImpl<typeof BookingManagerService>>, ready?: () => Promise<boolean>) {
+  const bookingManager = createClient(BookingManagerService, createRouterTransport(({ service }) => service(BookingManagerService, manager)));
+  app = await buildApi({ bookingManager, logger: false, ready });
+  return app;
+}
+
+const healthyManager: Partial<ServiceImpl<typeof BookingManagerService>> = {
+  listTreatments: () => ({ treatments: [create(TreatmentSchema, { id: "dental-checkup", name: "Dental check-up", durationMinutes: 30 })] }),
+  searchAvailability: (request) => {
+    searches.push(request);
+    return {
+      slots: [slot],
+      providers: [create(ProviderOutcomeSchema, { providerInstanceId: "kb", status: ProviderStatus.OK, slotCount: 1 })],
+      nextPageToken: "next",
+    };
+  },
+};
+
+const get = (url: string) => app!.inject({ method: "GET", url });
+
+describe("the REST API", () => {
+  it("lists treatments", async () => {
+    await apiWith(healthyManager);
+    const response = await get("/v1/treatments");
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      items: [{ id: "dental-checkup", name: "Dental check-up", description: "", durationMinutes: 30, minLeadMinutes: 0, cancellationWindowHours: 0 }],
+    });
+  });
+
+  it("reads calendar dates as dates in the clinics' own time zones", async () => {
+    await apiWith(healthyManager);
+    const response = await get("/v1/availability?treatment=dental-checkup&from=2026-03-29&to=2026-03-30");
+    expect(response.statusCode).toBe(200);
+    expect(searches[0]).toMatchObject({ treatmentId: "dental-checkup", localFromDate: "2026-03-29", localToDate: "2026-03-30", pageSize: 20 });
+    expect(searches[0]?.window).toBeUndefined();
+    expect(response.json()).toEqual({
+      items: [
+        {
+          slotId: "abc.def",
+          clinicId: "odenplan-clinic",
+          treatmentId: "dental-checkup",
+          start: "2026-03-30T07:00:00.000Z",
+          end: "2026-03-30T07:30:00.000Z",
+          localStart: "2026-03-30T09:00:00+02:00",
+          localEnd: "2026-03-30T09:30:00+02:00",
+          timeZone: "Europe/Stockholm",
+          practitionerName: "Dr. Lind",
+          providerInstanceId: "kb",
+        },
+      ],
+      providers: [{ providerInstanceId: "kb", status: "ok", slotCount: 1 }],
+      nextPageToken: "next",
+    });
+  });
+
+  it("reads instants with an offset as an absolute window", async () => {
+    await apiWith(healthyManager);
+    const response = await get("/v1/availability?treatment=dental-checkup&from=2026-03-29T10:00:00%2B02:00&to=2026-03-29T12:00:00Z&pageSize=5&pageToken=tok");
+    expect(response.statusCode).toBe(200);
+    expect(timestampDate(searches[0]!.window!.start!).toISOString()).toBe("2026-03-29T08:00:00.000Z");
+    expect(timestampDate(searches[0]!.window!.end!).toISOString()).toBe("2026-03-29T12:00:00.000Z");
+    expect(searches[0]).toMatchObject({ pageSize: 5, pageToken: "tok", localFromDate: "" });
+  });
+
+  it("takes clinics repeated or comma-separated", async () => {
+    await apiWith(healthyManager);
+    await get("/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29&clinic=a&clinic=b,c");
+    expect(searches[0]?.clinicIds).toEqual(["a", "b", "c"]);
+  });
+
+  it.each([
+    ["/v1/availability?from=2026-03-29&to=2026-03-29", "treatment"],
+    ["/v1/availability?treatment=t&from=yesterday&to=2026-03-29", "from"],
+    ["/v1/availability?treatment=t&from=2026-02-30&to=2026-03-01", "from"],
+    ["/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29T10:00:00Z", "to"],
+    ["/v1/availability?treatment=t&from=2026-03-29&to=2026-03-28", "to"],
+    ["/v1/availability?treatment=t&from=2026-03-01&to=2026-04-15", "to"],
+    ["/v1/availability?treatment=t&from=2026-03-29T10:00:00&to=2026-03-29T12:00:00Z", "from"],
+    ["/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29&pageSize=0", "pageSize"],
+  ])("answers %s with a 400 problem naming %s", async (url, field) => {
+    await apiWith(healthyManager);
+    const response = await get(url);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["content-type"]).toContain("application/problem+json");
+    const problem = response.json();
+    expect(problem).toMatchObject({ status: 400, title: "Bad Request", instance: "/v1/availability" });
+    expect(problem.errors.map((e: { name: string }) => e.name)).toContain(field);
+    expect(searches).toHaveLength(0);
+  });
+
+  it("answers an unknown route with a 404 problem", async () => {
+    await apiWith(healthyManager);
+    const response = await get("/v1/nothing-here");
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toContain("application/problem+json");
+    expect(response.json()).toMatchObject({ status: 404, detail: "no route GET /v1/nothing-here" });
+  });
+
+  it("names the failed provider with a 503 when no provider answered", async () => {
+    await apiWith({
+      searchAvailability: () => {
+        throw new ConnectError("no provider answered: kb (timeout: timed out)", Code.Unavailable);
+      },
+    });
+    const response = await get("/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29");
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["content-type"]).toContain("application/problem+json");
+    expect(response.json().detail).toContain("kb (timeout");
+  });
+
+  it("passes 'not found' from the manager on as a 404 problem", async () => {
+    await apiWith({
+      searchAvailability: () => {
+        throw new ConnectError("treatment x is not in the catalog", Code.NotFound);
+      },
+    });
+    const response = await get("/v1/availability?treatment=x&from=2026-03-29&to=2026-03-29");
+    expect(response.statusCode).toBe(404);
+    expect(response.json().detail).toBe("treatment x is not in the catalog");
+  });
+
+  it("hides internal failures behind a plain 500 problem", async () => {
+    await apiWith({
+      listTreatments: () => {
+        throw new ConnectError("table booking-platform: secret internals", Code.Internal);
+      },
+    });
+    const response = await get("/v1/treatments");
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain("secret internals");
+  });
+
+  it("documents the reservation routes but answers 501 until they exist", async () => {
+    await apiWith(healthyManager);
+    const response = await app!.inject({
+      method: "POST",
+      url: "/v1/reservations",
+      headers: { "idempotency-key": "k1" },
+      payload: { slotId: "s", treatmentId: "t", patient: { name: "A", phone: "0701234567", email: "a@example.se" } },
+    });
+    expect(response.statusCode).toBe(501);
+    expect(response.headers["content-type"]).toContain("application/problem+json");
+    for (const url of ["/v1/reservations/r1", "/v1/patients/p1/reservations"]) expect((await get(url)).statusCode).toBe(501);
+  });
+
+  it("refuses a reservation without an Idempotency-Key", async () => {
+    await apiWith(healthyManager);
+    const response = await app!.inject({
+      method: "POST",
+      url: "/v1/reservations",
+      payload: { slotId: "s", treatmentId: "t", patient: { name: "A", phone: "0701234567", email: "a@example.se" } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("idempotency-key");
+  });
+
+  it("is live while running, and ready only when the manager answers", async () => {
+    await apiWith(healthyManager, async () => false);
+    expect((await get("/health")).statusCode).toBe(200);
+    const notReady = await get("/ready");
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.headers["content-type"]).toContain("application/problem+json");
+    await app!.close();
+    await apiWith(healthyManager);
+    expect((await get("/ready")).statusCode).toBe(200);
+  });
+
+  it("serves its OpenAPI 3.1 document and a reference page", async () => {
+    await apiWith(healthyManager);
+    const document = (await get("/openapi.json")).json();
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/v1/treatments", "/v1/clinics", "/v1/availability", "/v1/reservations"]));
+    const docs = await app!.inject({ method: "GET", url: "/docs/" });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain("<html");
+  });
+});

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import { sendProblem } from "../problem-details.js";
+import { problemResponses } from "../schemas.js";
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<boolean> }> = async (app, { ready }) => {
+  app.get(
+    "/health",
+    {
+      schema: {
+        operationId: "health",
+        tags: ["operations"],
+        summary: "Liveness: the API process runs",
+        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+      },
+    },
+    async () => ({ status: "ok" as const }),
+  );
+
+  app.get(
+    "/ready",
+    {
+      schema: {
+        operationId: "ready",
+        tags: ["operations"],
+        summary: "Readiness: the services behind the API answer",
+        response: { 200: Type.Object({ status: Type.Literal("ready") }), ...problemResponses(503) },
+      },
+    },
+    async (request, reply) => {
+      const ok = await ready().catch(() => false);
+      if (!ok) return sendProblem(request, reply, 503, "not-ready", "the booking manager does not answer");
+      return { status: "ready" as const };
+    },
+  );
+};

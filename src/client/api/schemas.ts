@@ -1,0 +1,140 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/**
+ * The public data shapes. Each has an $id: @fastify/swagger turns them into
+ * named components of the OpenAPI document, and so into named types of the
+ * generated client (components["schemas"]["Slot"] …).
+ */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: "A URI naming the kind of problem.", examples: ["https://booking-platform.example/problems/validation"] }),
+    title: Type.String({ description: "Short summary of the kind of problem." }),
+    status: Type.Integer({ description: "The HTTP status code." }),
+    detail: Type.Optional(Type.String({ description: "What went wrong this time, for a person." })),
+    instance: Type.Optional(Type.String({ description: "The request path." })),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String({ description: "The field or parameter, e.g. `from` or `body/patient/email`." }),
+          reason: Type.String(),
+        }),
+        { description: "For validation problems: every field that is wrong." },
+      ),
+    ),
+  },
+  { $id: "Problem", title: "Problem", description: "An RFC 9457 problem details object (application/problem+json).", additionalProperties: true },
+);
+export type Problem = Static<typeof ProblemSchema>;
+
+export const TreatmentSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    durationMinutes: Type.Integer(),
+    minLeadMinutes: Type.Integer({ description: "A reservation must start at least this long from now." }),
+    cancellationWindowHours: Type.Integer({ description: "A reservation may be cancelled until this long before it starts." }),
+  },
+  { $id: "Treatment", title: "Treatment" },
+);
+
+export const ClinicSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    city: Type.String(),
+    address: Type.String(),
+    timeZone: Type.String({ description: "IANA time zone; slots are shown in it.", examples: ["Europe/Stockholm"] }),
+    treatmentIds: Type.Array(Type.String()),
+    providerInstanceId: Type.String(),
+  },
+  { $id: "Clinic", title: "Clinic" },
+);
+
+export const SlotSchema = Type.Object(
+  {
+    slotId: Type.String({ description: "Opaque and tamper-proof: pass it unchanged to reserve the slot." }),
+    clinicId: Type.String(),
+    treatmentId: Type.String(),
+    start: Type.String({ format: "date-time", description: "UTC instant." }),
+    end: Type.String({ format: "date-time", description: "UTC instant." }),
+    localStart: Type.String({ description: "The same instant in the clinic's time zone, RFC 3339 with offset." }),
+    localEnd: Type.String(),
+    timeZone: Type.String(),
+    practitionerName: Type.String(),
+    providerInstanceId: Type.String(),
+  },
+  { $id: "Slot", title: "Slot" },
+);
+
+export const ProviderOutcomeSchema = Type.Object(
+  {
+    providerInstanceId: Type.String(),
+    status: Type.Union([Type.Literal("ok"), Type.Literal("timeout"), Type.Literal("error"), Type.Literal("circuit-open")]),
+    detail: Type.Optional(Type.String()),
+    slotCount: Type.Integer(),
+  },
+  { $id: "ProviderOutcome", title: "ProviderOutcome", description: "How one provider answered this search." },
+);
+
+export const PatientSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    personalIdentityNumber: Type.Optional(
+      Type.String({ pattern: "^(\\d{2})?\\d{6}[-+]?\\d{4}$", description: "Swedish personnummer, YYYYMMDD-NNNN or YYMMDD-NNNN." }),
+    ),
+    dateOfBirth: Type.Optional(Type.String({ format: "date" })),
+    phone: Type.String({ minLength: 5, maxLength: 30 }),
+    email: Type.String({ format: "email" }),
+  },
+  { $id: "Patient", title: "Patient", description: "Personal data: never logged." },
+);
+
+export const ReservationSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal("held"), Type.Literal("confirmed"), Type.Literal("cancelled"), Type.Literal("pending-verification")]),
+    slotId: Type.String(),
+    treatmentId: Type.String(),
+    clinicId: Type.String(),
+    start: Type.String({ format: "date-time" }),
+    end: Type.String({ format: "date-time" }),
+    localStart: Type.String(),
+    holdExpiresAt: Type.Optional(Type.String({ format: "date-time" })),
+  },
+  { $id: "Reservation", title: "Reservation" },
+);
+
+export const sharedSchemas = [
+  ProblemSchema,
+  TreatmentSchema,
+  ClinicSchema,
+  SlotSchema,
+  ProviderOutcomeSchema,
+  PatientSchema,
+  ReservationSchema,
+];
+
+/** Reference a shared schema by its $id. */
+export const ref = (schema: { $id?: string }) => Type.Ref(schema.$id!);
+
+/** The problem responses a route documents, by status. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: problemTitles[status] ?? "Problem", content: { "application/problem+json": { schema: ref(ProblemSchema) } } },
+    ]),
+  );
+}
+
+export const problemTitles: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  409: "Conflict",
+  422: "Unprocessable Content",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
