@@ -28,6 +28,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: "system",
+          include: ["test/system/**/*.test.ts", "packages/client/test/**/*.test.ts"],
+          globalSetup: ["test/system/global-setup.ts"],
+          // One running system is shared; faults injected by one file must not leak into another.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,74 @@
+import { createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { FastifyInstance } from "fastify";
+import { createBookingAccess } from "../access/booking/booking-access.js";
+import { BookingAccessService } from "../access/booking/v1/booking_access_pb.js";
+import { createCatalogAccess } from "../access/catalog/catalog-access.js";
+import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
+import type { ProviderInstanceConfig } from "../access/provider/adapter.js";
+import { adapterRegistry } from "../access/provider/adapter-registry.js";
+import { createProviderAccess } from "../access/provider/provider-access.js";
+import { ProviderAccessService } from "../access/provider/v1/provider_access_pb.js";
+import { buildApi } from "../client/api/build-api.js";
+import { createAvailabilityEngine } from "../engines/availability/availability-engine.js";
+import { AvailabilityEngineService } from "../engines/availability/v1/availability_engine_pb.js";
+import { createReservationEngine } from "../engines/reservation/reservation-engine.js";
+import { ReservationEngineService } from "../engines/reservation/v1/reservation_engine_pb.js";
+import { createBookingManager } from "../managers/booking/booking-manager.js";
+import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
+import { createSlotTokens } from "../utilities/security/slot-token.js";
+
+export interface InMemorySystemOptions {
+  documents: DynamoDBDocumentClient;
+  tableName: string;
+  providers: ProviderInstanceConfig[];
+  slotTokenSecret: string;
+  providerTimeoutMs?: number;
+  providerDeadlineMs?: number;
+  now?: () => Date;
+}
+
+function serve<T extends DescService>(service: T, impl: ServiceImpl<T>): Transport {
+  return createRouterTransport(({ service: register }) => register(service, impl));
+}
+
+/**
+ * The whole system in one process: the same service implementations as the
+ * separate processes, each behind its own in-memory gRPC transport
+ * (createRouterTransport), so every call still goes through the contract,
+ * serialization included. The fast path for integration tests and debugging.
+ */
+export async function composeInMemorySystem(options: InMemorySystemOptions) {
+  const catalogAccess = createClient(
+    CatalogAccessService,
+    serve(CatalogAccessService, createCatalogAccess({ documents: options.documents, tableName: options.tableName })),
+  );
+  const bookingAccess = createClient(
+    BookingAccessService,
+    serve(BookingAccessService, createBookingAccess({ documents: options.documents, tableName: options.tableName, now: options.now })),
+  );
+  const providerAccess = createClient(
+    ProviderAccessService,
+    serve(ProviderAccessService, createProviderAccess({ instances: options.providers, adapters: adapterRegistry, timeoutMs: options.providerTimeoutMs })),
+  );
+  const availabilityEngine = createClient(
+    AvailabilityEngineService,
+    serve(
+      AvailabilityEngineService,
+      createAvailabilityEngine({
+        providerAccess,
+        slotTokens: createSlotTokens(options.slotTokenSecret),
+        now: options.now,
+        providerDeadlineMs: options.providerDeadlineMs,
+      }),
+    ),
+  );
+  const reservationEngine = createClient(ReservationEngineService, serve(ReservationEngineService, createReservationEngine()));
+  const bookingManager = createClient(
+    BookingManagerService,
+    serve(BookingManagerService, createBookingManager({ catalogAccess, availabilityEngine })),
+  );
+  const api: FastifyInstance = await buildApi({ bookingManager, logger: false });
+  return { api, clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager } };
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm start`: the whole Booking Platform on this machine, every service its
+ * own process on its own port, as topology.json says. Ctrl-C stops it all.
+ *
+ *   npm start                       DynamoDB Local on disk under .data/ (survives restarts)
+ *   npm start -- --in-memory        a throw-away database
+ *   npm start -- --port-offset 1000 every port shifted, to run beside another copy
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { formatLogLine } from "./private/format-log-line.js";
+import { startSystem } from "./system-runner.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const { values } = parseArgs({
+  options: {
+    "in-memory": { type: "boolean", default: false },
+    "port-offset": { type: "string", default: "0" },
+    "raw-logs": { type: "boolean", default: false },
+  },
+});
+const portOffset = Number(values["port-offset"]);
+if (!Number.isInteger(portOffset)) {
+  console.error(`--port-offset must be a whole number, not ${values["port-offset"]}`);
+  process.exit(2);
+}
+
+const width = 24;
+const output = (service: string, line: string) =>
+  process.stdout.write(`${service.padEnd(width)}| ${values["raw-logs"] ? line : formatLogLine(line)}\n`);
+
+console.log("Starting the Booking Platform (DynamoDB Local, simulators, services)…");
+const started = Date.now();
+let system: Awaited<ReturnType<typeof startSystem>>;
+try {
+  system = await startSystem({
+    root,
+    portOffset,
+    inMemoryDatabase: values["in-memory"],
+    output,
+    onUnexpectedExit: (service, code, signal) => {
+      console.error(`\n✖ ${service} stopped unexpectedly (${code ?? signal}); stopping everything.`);
+      void system.stop().then(() => process.exit(1));
+    },
+  });
+} catch (error) {
+  console.error(`\n✖ ${(error as Error).message}`);
+  process.exit(1);
+}
+
+console.log(`
+Booking Platform is up after ${((Date.now() - started) / 1000).toFixed(1)} s.
+
+  REST API         ${system.apiUrl}
+  API reference    ${system.apiUrl}/docs
+  OpenAPI document ${system.apiUrl}/openapi.json
+  DynamoDB Local   ${system.dynamodbEndpoint}${values["in-memory"] ? " (in memory)" : " (on disk, .data/dynamodb)"}
+
+  try: curl '${system.apiUrl}/v1/treatments'
+
+${Object.entries(system.urls)
+  .map(([name, url]) => `  ${name.padEnd(width)}${url}`)
+  .join("\n")}
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping every service…`);
+  await system.stop();
+  console.log("Stopped.");
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

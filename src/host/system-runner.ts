@@ -1,0 +1,231 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
+import { envVarForService } from "../utilities/config/service-env.js";
+import { providerUrlVariable } from "../access/provider/provider-instances.js";
+import { loadTopology, startOrder, type ProcessSpec } from "./topology.js";
+
+export interface StartSystemOptions {
+  /** Repository root: entries and config paths in the topology are relative to it. */
+  root: string;
+  topologyFile?: string;
+  /** Added to every port in the topology, so that tests can run beside `npm start`. */
+  portOffset?: number;
+  /** Keep DynamoDB Local in memory instead of on disk under the topology's path. */
+  inMemoryDatabase?: boolean;
+  /** Extra environment for every process (tests use it to shorten deadlines). */
+  env?: Record<string, string>;
+  /** Where each process's output lines go, prefixed with its name. */
+  output?: (service: string, line: string) => void;
+  /** Called when a process dies after the system was up. */
+  onUnexpectedExit?: (service: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export interface RunningSystem {
+  apiUrl: string;
+  dynamodbEndpoint: string;
+  urls: Record<string, string>;
+  /** Sends a signal to one process, as a crash or an operator would. */
+  kill(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a process again that was killed, with the same settings. */
+  restart(service: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class ServiceStartError extends Error {
+  constructor(
+    readonly service: string,
+    reason: string,
+  ) {
+    super(`${service} could not start: ${reason}`);
+  }
+}
+
+interface Running {
+  spec: ProcessSpec;
+  child: ChildProcess;
+  recent: string[];
+  expectedExit: boolean;
+  exited: Promise<void>;
+}
+
+/**
+ * Runs the whole system as separate processes, as the topology file says:
+ * DynamoDB Local, the provider simulators and every service on its own port,
+ * started layer by layer, each layer once the one below accepts connections.
+ * If anything cannot start, everything already started is stopped again and
+ * the error names the service.
+ */
+export async function startSystem(options: StartSystemOptions): Promise<RunningSystem> {
+  const topology = loadTopology(options.topologyFile ?? path.join(options.root, "topology.json"));
+  const offset = options.portOffset ?? 0;
+  const output = options.output ?? ((service, line) => process.stdout.write(`${service} | ${line}\n`));
+  const urls: Record<string, string> = {};
+  for (const spec of topology.processes) urls[spec.name] = `http://127.0.0.1:${spec.port + offset}`;
+
+  const dbPath = options.inMemoryDatabase ? undefined : path.resolve(options.root, topology.dynamodb.path);
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const dbPort = topology.dynamodb.port + offset;
+  await assertPortFree("dynamodb-local", dbPort);
+  const dynamodb = await startDynamoDbLocal({ port: dbPort, path: dbPath }).catch((error: Error) => {
+    throw new ServiceStartError("dynamodb-local", error.message);
+  });
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...topology.env,
+    DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    DYNAMODB_TABLE: topology.dynamodb.table,
+    AWS_REGION: topology.dynamodb.region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    ...options.env,
+  };
+  for (const spec of topology.processes) {
+    env[envVarForService(spec.name)] = urls[spec.name];
+    for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = urls[spec.name];
+  }
+
+  const running = new Map<string, Running>();
+  let up = false;
+  let stopping = false;
+
+  const launch = async (spec: ProcessSpec): Promise<void> => {
+    const port = spec.port + offset;
+    await assertPortFree(spec.name, port);
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(options.root, spec.entry)], {
+      cwd: options.root,
+      env: { ...env, ...spec.env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const entry: Running = {
+      spec,
+      child,
+      recent: [],
+      expectedExit: false,
+      exited: new Promise((resolve) => child.once("exit", () => resolve())),
+    };
+    running.set(spec.name, entry);
+    const onLine = (line: string) => {
+      entry.recent.push(line);
+      if (entry.recent.length > 20) entry.recent.shift();
+      output(spec.name, line);
+    };
+    forwardLines(child.stdout!, onLine);
+    forwardLines(child.stderr!, onLine);
+    child.once("exit", (code, signal) => {
+      if (up && !stopping && !entry.expectedExit) options.onUnexpectedExit?.(spec.name, code, signal);
+    });
+    await waitUntilListening(entry, port);
+  };
+
+  const stopProcess = async (entry: Running) => {
+    entry.expectedExit = true;
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) return;
+    entry.child.kill("SIGTERM");
+    const timer = setTimeout(() => entry.child.kill("SIGKILL"), 5000);
+    await entry.exited;
+    clearTimeout(timer);
+  };
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.off("exit", killAllNow);
+    for (const layer of [...startOrder].reverse()) {
+      await Promise.all([...running.values()].filter((r) => r.spec.layer === layer).map(stopProcess));
+    }
+    await dynamodb.stop();
+  };
+  // Never leave orphans behind, even if the host itself crashes.
+  const killAllNow = () => {
+    for (const entry of running.values()) entry.child.kill("SIGKILL");
+  };
+  process.on("exit", killAllNow);
+
+  try {
+    for (const layer of startOrder) {
+      await Promise.all(topology.processes.filter((p) => p.layer === layer).map(launch));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  up = true;
+
+  const find = (service: string) => {
+    const entry = running.get(service);
+    if (!entry) throw new Error(`no process named ${service} in the topology`);
+    return entry;
+  };
+
+  return {
+    apiUrl: urls.api ?? "",
+    dynamodbEndpoint: dynamodb.endpoint,
+    urls,
+    async kill(service, signal = "SIGKILL") {
+      const entry = find(service);
+      entry.expectedExit = true;
+      entry.child.kill(signal);
+      await entry.exited;
+    },
+    async restart(service) {
+      const entry = find(service);
+      await stopProcess(entry);
+      await launch(entry.spec);
+    },
+    stop,
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      onLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  stream.on("end", () => buffered && onLine(buffered));
+}
+
+async function assertPortFree(service: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new ServiceStartError(service, error.code === "EADDRINUSE" ? `port ${port} is already in use` : error.message)),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
+async function waitUntilListening(entry: Running, port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
+      throw new ServiceStartError(
+        entry.spec.name,
+        `it exited (${entry.child.exitCode ?? entry.child.signalCode}) before listening on port ${port}. Last output:\n${entry.recent.join("\n")}`,
+      );
+    }
+    if (await canConnect(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new ServiceStartError(entry.spec.name, `nothing listened on port ${port} within ${timeoutMs / 1000} s`);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

@@ -1,0 +1,35 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+import { startSystem } from "../../src/host/system-runner.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    system: { apiUrl: string; urls: Record<string, string>; dynamodbEndpoint: string };
+  }
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * The system layer runs what `npm start` runs: every service its own process,
+ * real gRPC between them, DynamoDB Local (in memory here) and the simulators.
+ * Ports are shifted so that a developer's own `npm start` can keep running.
+ */
+export default async function setup(project: TestProject) {
+  const portOffset = 20_000 + (process.pid % 40) * 100;
+  const lines: string[] = [];
+  const system = await startSystem({
+    root,
+    portOffset,
+    inMemoryDatabase: true,
+    env: { BP_PROVIDER_DEADLINE_MS: "1500", LOG_LEVEL: "warn" },
+    output: (service, line) => lines.push(`${service} | ${line}`),
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${lines.slice(-60).join("\n")}`);
+  });
+  project.provide("system", { apiUrl: system.apiUrl, urls: system.urls, dynamodbEndpoint: system.dynamodbEndpoint });
+  return async () => {
+    await system.stop();
+  };
+}
