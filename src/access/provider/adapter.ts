@@ -3,8 +3,8 @@
  * lives behind it. One adapter per protocol (adapters/<name>/); provider
  * instances (base URL, credentials) are configuration, not code.
  *
- * A later issue extends it with catalog listing and hold / confirm / book /
- * cancel / get booking, each behind a declared capability.
+ * Booking verbs are optional and follow the declared capabilities; the
+ * onboarding issue adds catalog listing.
  */
 export interface Capabilities {
   /** The provider can hold a slot for a while before the booking is confirmed. */
@@ -34,10 +34,42 @@ export interface OpenSlot {
   practitionerName: string;
 }
 
+/** Who a booking is for. Personal data: adapters must never log it. */
+export interface BookingPatient {
+  name: string;
+  personalIdentityNumber: string;
+  dateOfBirth: string;
+  phone: string;
+  email: string;
+}
+
+export interface ProviderBookingState {
+  providerBookingRef: string;
+  status: "held" | "booked" | "cancelled";
+  holdExpiresAt?: Date;
+}
+
+/**
+ * Every method throws ProviderError; a slot that is gone or a hold that has
+ * lapsed is kind "slot-unavailable". `reference` is our reservation id: the
+ * adapter stores it at the provider so findBooking can recover a booking whose
+ * answer was lost.
+ */
 export interface ProviderAdapter {
   readonly capabilities: Capabilities;
-  /** Free slots starting inside the window, as UTC instants. Throws ProviderError. */
+  /** Free slots starting inside the window, as UTC instants. */
   findOpenSlots(query: SlotQuery, signal: AbortSignal): Promise<OpenSlot[]>;
+  /** Only where capabilities.supportsHold. */
+  holdSlot?(request: { providerSlotId: string; reference: string; holdSeconds: number }, signal: AbortSignal): Promise<ProviderBookingState>;
+  /** Only where capabilities.supportsHold. */
+  confirmHold?(request: { providerBookingRef: string; patient: BookingPatient; note: string }, signal: AbortSignal): Promise<ProviderBookingState>;
+  /** Only where capabilities.bookingMode is "api". */
+  bookSlot?(
+    request: { providerSlotId: string; reference: string; patient: BookingPatient; note: string },
+    signal: AbortSignal,
+  ): Promise<ProviderBookingState>;
+  cancelBooking?(request: { providerBookingRef: string }, signal: AbortSignal): Promise<ProviderBookingState>;
+  findBooking?(reference: string, signal: AbortSignal): Promise<ProviderBookingState | undefined>;
 }
 
 /** What a provider instance is, as configuration says. */

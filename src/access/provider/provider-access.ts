@@ -2,13 +2,16 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
-import type { AdapterFactory, ProviderAdapter, ProviderInstanceConfig } from "./adapter.js";
+import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
   CapabilitiesSchema,
   DescribeProvidersResponseSchema,
+  FindBookingResponseSchema,
   FindOpenSlotsResponseSchema,
+  ProviderBookingSchema,
   ProviderInstanceSchema,
+  type BookingPatient as BookingPatientMessage,
   type ProviderAccessService,
 } from "./v1/provider_access_pb.js";
 
@@ -28,6 +31,7 @@ const codeOf: Record<ProviderErrorKind, Code> = {
   "bad-response": Code.Internal,
   rejected: Code.PermissionDenied,
   "not-found": Code.NotFound,
+  "slot-unavailable": Code.FailedPrecondition,
 };
 
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
@@ -45,39 +49,87 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     return instance;
   };
 
+  /** One call to one provider: its deadline, and its failures as gRPC errors that name it. */
+  const call = async <T>(id: string, signal: AbortSignal, run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const { config, adapter } = find(id);
+    try {
+      return await run(adapter, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      if (error instanceof ProviderError) throw new ConnectError(error.message, codeOf[error.kind]);
+      // An adapter bug must not take the service down, and must still say whose call failed.
+      throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
+    }
+  };
+
+  /** A verb the provider's declared capabilities do not include. */
+  const unsupported = (id: string, verb: string) =>
+    new ConnectError(`provider ${id} does not support ${verb}`, Code.Unimplemented);
+
   return {
     async findOpenSlots(request, context) {
-      const { config, adapter } = find(request.providerInstanceId);
       if (!request.window?.start || !request.window.end) throw new ConnectError("window is required", Code.InvalidArgument);
       if (!request.providerClinicCode || !request.providerTreatmentCode) {
         throw new ConnectError("provider_clinic_code and provider_treatment_code are required", Code.InvalidArgument);
       }
-      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)]);
-      try {
-        const slots = await adapter.findOpenSlots(
-          {
-            clinicCode: request.providerClinicCode,
-            treatmentCode: request.providerTreatmentCode,
-            window: { start: timestampDate(request.window.start), end: timestampDate(request.window.end) },
-          },
+      const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
+      const slots = await call(request.providerInstanceId, context.signal, (adapter, signal) =>
+        adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
+      );
+      return create(FindOpenSlotsResponseSchema, {
+        slots: slots.map((slot) =>
+          create(ProviderSlotSchema, {
+            providerSlotId: slot.providerSlotId,
+            start: timestampFromDate(slot.start),
+            end: timestampFromDate(slot.end),
+            practitionerCode: slot.practitionerCode,
+            practitionerName: slot.practitionerName,
+          }),
+        ),
+      });
+    },
+
+    async holdSlot(request, context) {
+      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+        if (!adapter.capabilities.supportsHold || !adapter.holdSlot) throw unsupported(request.providerInstanceId, "holds");
+        return adapter.holdSlot({ providerSlotId: request.providerSlotId, reference: request.reference, holdSeconds: request.holdSeconds }, signal);
+      });
+      return toMessage(state);
+    },
+
+    async confirmHold(request, context) {
+      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+        if (!adapter.capabilities.supportsHold || !adapter.confirmHold) throw unsupported(request.providerInstanceId, "holds");
+        return adapter.confirmHold({ providerBookingRef: request.providerBookingRef, patient: toPatient(request.patient), note: request.note }, signal);
+      });
+      return toMessage(state);
+    },
+
+    async bookSlot(request, context) {
+      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+        if (adapter.capabilities.bookingMode !== "api" || !adapter.bookSlot) throw unsupported(request.providerInstanceId, "booking through its API");
+        return adapter.bookSlot(
+          { providerSlotId: request.providerSlotId, reference: request.reference, patient: toPatient(request.patient), note: request.note },
           signal,
         );
-        return create(FindOpenSlotsResponseSchema, {
-          slots: slots.map((slot) =>
-            create(ProviderSlotSchema, {
-              providerSlotId: slot.providerSlotId,
-              start: timestampFromDate(slot.start),
-              end: timestampFromDate(slot.end),
-              practitionerCode: slot.practitionerCode,
-              practitionerName: slot.practitionerName,
-            }),
-          ),
-        });
-      } catch (error) {
-        if (error instanceof ProviderError) throw new ConnectError(error.message, codeOf[error.kind]);
-        // An adapter bug must not take the service down, and must still say whose call failed.
-        throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
-      }
+      });
+      return toMessage(state);
+    },
+
+    async cancelBooking(request, context) {
+      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+        if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
+        return adapter.cancelBooking({ providerBookingRef: request.providerBookingRef }, signal);
+      });
+      return toMessage(state);
+    },
+
+    async findBooking(request, context) {
+      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+        if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
+        return adapter.findBooking(request.reference, signal);
+      });
+      return create(FindBookingResponseSchema, { booking: state ? toMessage(state) : undefined });
     },
 
     describeProviders() {
@@ -91,5 +143,24 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         ),
       });
     },
+  };
+}
+
+function toMessage(state: ProviderBookingState) {
+  return create(ProviderBookingSchema, {
+    providerBookingRef: state.providerBookingRef,
+    status: state.status,
+    holdExpiresAt: state.holdExpiresAt ? timestampFromDate(state.holdExpiresAt) : undefined,
+  });
+}
+
+function toPatient(patient: BookingPatientMessage | undefined): BookingPatient {
+  if (!patient?.name) throw new ConnectError("patient is required", Code.InvalidArgument);
+  return {
+    name: patient.name,
+    personalIdentityNumber: patient.personalIdentityNumber,
+    dateOfBirth: patient.dateOfBirth,
+    phone: patient.phone,
+    email: patient.email,
   };
 }

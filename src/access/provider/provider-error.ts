@@ -4,9 +4,10 @@
  * - unavailable: the provider is down or overloaded (5xx, connection refused);
  * - bad-response: it answered something we cannot read (HTML, wrong types, too big);
  * - rejected: it refused our credentials or request (401, 403, 4xx);
- * - not-found: it does not know what we asked for (404).
+ * - not-found: it does not know what we asked for (404);
+ * - slot-unavailable: the slot is taken or the hold has lapsed: a business answer, not a fault.
  */
-export type ProviderErrorKind = "timeout" | "unavailable" | "bad-response" | "rejected" | "not-found";
+export type ProviderErrorKind = "timeout" | "unavailable" | "bad-response" | "rejected" | "not-found" | "slot-unavailable";
 
 export class ProviderError extends Error {
   constructor(
@@ -31,5 +32,7 @@ function describe(kind: ProviderErrorKind): string {
       return "rejected the request";
     case "not-found":
       return "does not know the resource";
+    case "slot-unavailable":
+      return "no longer has the slot";
   }
 }

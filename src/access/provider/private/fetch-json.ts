@@ -10,7 +10,7 @@ export const maxResponseBytes = 5 * 1024 * 1024;
 export async function fetchJson(
   providerInstanceId: string,
   url: string,
-  init: RequestInit & { signal: AbortSignal },
+  init: RequestInit & { signal: AbortSignal; /** 4xx statuses the caller handles itself instead of an error. */ accept?: number[] },
   fetchImpl: typeof fetch = fetch,
 ): Promise<{ status: number; body: unknown }> {
   let response: Response;
@@ -29,6 +29,7 @@ export async function fetchJson(
   if (response.status === 401 || response.status === 403) {
     throw new ProviderError(providerInstanceId, "rejected", `HTTP ${response.status} (check the instance's credentials)`);
   }
+  if (init.accept?.includes(response.status)) return { status: response.status, body: parseOrText(text) };
   if (response.status === 404) throw new ProviderError(providerInstanceId, "not-found", `HTTP 404 for ${new URL(url).pathname}`);
   if (response.status >= 500 || response.status === 429) {
     throw new ProviderError(providerInstanceId, "unavailable", `HTTP ${response.status}`);
@@ -61,6 +62,14 @@ export async function fetchJson(
       text += decoder.decode(chunk, { stream: true });
     }
     return text + decoder.decode();
+  }
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -9,13 +9,249 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ProviderSlot, TimeWindow } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file access/provider/v1/provider_access.proto.
  */
 export const file_access_provider_v1_provider_access: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCJnChBQcm92aWRlckluc3RhbmNlEgoKAmlkGAEgASgJEg8KB2FkYXB0ZXIYAiABKAkSNgoMY2FwYWJpbGl0aWVzGAMgASgLMiAuYWNjZXNzLnByb3ZpZGVyLnYxLkNhcGFiaWxpdGllcyJUChlEZXNjcmliZVByb3ZpZGVyc1Jlc3BvbnNlEjcKCXByb3ZpZGVycxgBIAMoCzIkLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckluc3RhbmNlMu8BChVQcm92aWRlckFjY2Vzc1NlcnZpY2USZAoNRmluZE9wZW5TbG90cxIoLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVzcG9uc2UScAoRRGVzY3JpYmVQcm92aWRlcnMSLC5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0Gi0uYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking]);
+  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJInQKD1Byb3ZpZGVyQm9va2luZxIcChRwcm92aWRlcl9ib29raW5nX3JlZhgBIAEoCRIOCgZzdGF0dXMYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFChJGaW5kQm9va2luZ1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJIksKE0ZpbmRCb29raW5nUmVzcG9uc2USNAoHYm9va2luZxgBIAEoCzIjLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCJnChBQcm92aWRlckluc3RhbmNlEgoKAmlkGAEgASgJEg8KB2FkYXB0ZXIYAiABKAkSNgoMY2FwYWJpbGl0aWVzGAMgASgLMiAuYWNjZXNzLnByb3ZpZGVyLnYxLkNhcGFiaWxpdGllcyJUChlEZXNjcmliZVByb3ZpZGVyc1Jlc3BvbnNlEjcKCXByb3ZpZGVycxgBIAMoCzIkLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckluc3RhbmNlMrcFChVQcm92aWRlckFjY2Vzc1NlcnZpY2USZAoNRmluZE9wZW5TbG90cxIoLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVzcG9uc2UScAoRRGVzY3JpYmVQcm92aWRlcnMSLC5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0Gi0uYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USVAoISG9sZFNsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuSG9sZFNsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJaCgtDb25maXJtSG9sZBImLmFjY2Vzcy5wcm92aWRlci52MS5Db25maXJtSG9sZFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nElQKCEJvb2tTbG90EiMuYWNjZXNzLnByb3ZpZGVyLnYxLkJvb2tTbG90UmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoNQ2FuY2VsQm9va2luZxIoLmFjY2Vzcy5wcm92aWRlci52MS5DYW5jZWxCb29raW5nUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoLRmluZEJvb2tpbmcSJi5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXF1ZXN0GicuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRCb29raW5nUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+
+/**
+ * Who the booking is for, as the provider needs it. Personal data.
+ *
+ * @generated from message access.provider.v1.BookingPatient
+ */
+export type BookingPatient = Message<"access.provider.v1.BookingPatient"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string personal_identity_number = 2;
+   */
+  personalIdentityNumber: string;
+
+  /**
+   * @generated from field: string date_of_birth = 3;
+   */
+  dateOfBirth: string;
+
+  /**
+   * @generated from field: string phone = 4;
+   */
+  phone: string;
+
+  /**
+   * @generated from field: string email = 5;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message access.provider.v1.BookingPatient.
+ * Use `create(BookingPatientSchema)` to create a new message.
+ */
+export const BookingPatientSchema: GenMessage<BookingPatient> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 0);
+
+/**
+ * @generated from message access.provider.v1.HoldSlotRequest
+ */
+export type HoldSlotRequest = Message<"access.provider.v1.HoldSlotRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_slot_id = 2;
+   */
+  providerSlotId: string;
+
+  /**
+   * Our reservation id, stored at the provider so a lost answer can be found again.
+   *
+   * @generated from field: string reference = 3;
+   */
+  reference: string;
+
+  /**
+   * @generated from field: int32 hold_seconds = 4;
+   */
+  holdSeconds: number;
+};
+
+/**
+ * Describes the message access.provider.v1.HoldSlotRequest.
+ * Use `create(HoldSlotRequestSchema)` to create a new message.
+ */
+export const HoldSlotRequestSchema: GenMessage<HoldSlotRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 1);
+
+/**
+ * @generated from message access.provider.v1.ConfirmHoldRequest
+ */
+export type ConfirmHoldRequest = Message<"access.provider.v1.ConfirmHoldRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_booking_ref = 2;
+   */
+  providerBookingRef: string;
+
+  /**
+   * @generated from field: access.provider.v1.BookingPatient patient = 3;
+   */
+  patient?: BookingPatient | undefined;
+
+  /**
+   * @generated from field: string note = 4;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ConfirmHoldRequest.
+ * Use `create(ConfirmHoldRequestSchema)` to create a new message.
+ */
+export const ConfirmHoldRequestSchema: GenMessage<ConfirmHoldRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 2);
+
+/**
+ * @generated from message access.provider.v1.BookSlotRequest
+ */
+export type BookSlotRequest = Message<"access.provider.v1.BookSlotRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_slot_id = 2;
+   */
+  providerSlotId: string;
+
+  /**
+   * @generated from field: string reference = 3;
+   */
+  reference: string;
+
+  /**
+   * @generated from field: access.provider.v1.BookingPatient patient = 4;
+   */
+  patient?: BookingPatient | undefined;
+
+  /**
+   * @generated from field: string note = 5;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message access.provider.v1.BookSlotRequest.
+ * Use `create(BookSlotRequestSchema)` to create a new message.
+ */
+export const BookSlotRequestSchema: GenMessage<BookSlotRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 3);
+
+/**
+ * @generated from message access.provider.v1.CancelBookingRequest
+ */
+export type CancelBookingRequest = Message<"access.provider.v1.CancelBookingRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_booking_ref = 2;
+   */
+  providerBookingRef: string;
+};
+
+/**
+ * Describes the message access.provider.v1.CancelBookingRequest.
+ * Use `create(CancelBookingRequestSchema)` to create a new message.
+ */
+export const CancelBookingRequestSchema: GenMessage<CancelBookingRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 4);
+
+/**
+ * @generated from message access.provider.v1.ProviderBooking
+ */
+export type ProviderBooking = Message<"access.provider.v1.ProviderBooking"> & {
+  /**
+   * @generated from field: string provider_booking_ref = 1;
+   */
+  providerBookingRef: string;
+
+  /**
+   * held | booked | cancelled
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp hold_expires_at = 3;
+   */
+  holdExpiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.ProviderBooking.
+ * Use `create(ProviderBookingSchema)` to create a new message.
+ */
+export const ProviderBookingSchema: GenMessage<ProviderBooking> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 5);
+
+/**
+ * @generated from message access.provider.v1.FindBookingRequest
+ */
+export type FindBookingRequest = Message<"access.provider.v1.FindBookingRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string reference = 2;
+   */
+  reference: string;
+};
+
+/**
+ * Describes the message access.provider.v1.FindBookingRequest.
+ * Use `create(FindBookingRequestSchema)` to create a new message.
+ */
+export const FindBookingRequestSchema: GenMessage<FindBookingRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 6);
+
+/**
+ * @generated from message access.provider.v1.FindBookingResponse
+ */
+export type FindBookingResponse = Message<"access.provider.v1.FindBookingResponse"> & {
+  /**
+   * Unset when the provider has nothing under the reference.
+   *
+   * @generated from field: access.provider.v1.ProviderBooking booking = 1;
+   */
+  booking?: ProviderBooking | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.FindBookingResponse.
+ * Use `create(FindBookingResponseSchema)` to create a new message.
+ */
+export const FindBookingResponseSchema: GenMessage<FindBookingResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 7);
 
 /**
  * @generated from message access.provider.v1.FindOpenSlotsRequest
@@ -47,7 +283,7 @@ export type FindOpenSlotsRequest = Message<"access.provider.v1.FindOpenSlotsRequ
  * Use `create(FindOpenSlotsRequestSchema)` to create a new message.
  */
 export const FindOpenSlotsRequestSchema: GenMessage<FindOpenSlotsRequest> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 0);
+  messageDesc(file_access_provider_v1_provider_access, 8);
 
 /**
  * @generated from message access.provider.v1.FindOpenSlotsResponse
@@ -64,7 +300,7 @@ export type FindOpenSlotsResponse = Message<"access.provider.v1.FindOpenSlotsRes
  * Use `create(FindOpenSlotsResponseSchema)` to create a new message.
  */
 export const FindOpenSlotsResponseSchema: GenMessage<FindOpenSlotsResponse> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 1);
+  messageDesc(file_access_provider_v1_provider_access, 9);
 
 /**
  * @generated from message access.provider.v1.DescribeProvidersRequest
@@ -77,7 +313,7 @@ export type DescribeProvidersRequest = Message<"access.provider.v1.DescribeProvi
  * Use `create(DescribeProvidersRequestSchema)` to create a new message.
  */
 export const DescribeProvidersRequestSchema: GenMessage<DescribeProvidersRequest> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 2);
+  messageDesc(file_access_provider_v1_provider_access, 10);
 
 /**
  * What a provider instance can do: declared, never guessed.
@@ -118,7 +354,7 @@ export type Capabilities = Message<"access.provider.v1.Capabilities"> & {
  * Use `create(CapabilitiesSchema)` to create a new message.
  */
 export const CapabilitiesSchema: GenMessage<Capabilities> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 3);
+  messageDesc(file_access_provider_v1_provider_access, 11);
 
 /**
  * @generated from message access.provider.v1.ProviderInstance
@@ -147,7 +383,7 @@ export type ProviderInstance = Message<"access.provider.v1.ProviderInstance"> & 
  * Use `create(ProviderInstanceSchema)` to create a new message.
  */
 export const ProviderInstanceSchema: GenMessage<ProviderInstance> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 4);
+  messageDesc(file_access_provider_v1_provider_access, 12);
 
 /**
  * @generated from message access.provider.v1.DescribeProvidersResponse
@@ -164,7 +400,7 @@ export type DescribeProvidersResponse = Message<"access.provider.v1.DescribeProv
  * Use `create(DescribeProvidersResponseSchema)` to create a new message.
  */
 export const DescribeProvidersResponseSchema: GenMessage<DescribeProvidersResponse> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 5);
+  messageDesc(file_access_provider_v1_provider_access, 13);
 
 /**
  * @generated from service access.provider.v1.ProviderAccessService
@@ -185,6 +421,57 @@ export const ProviderAccessService: GenService<{
     methodKind: "unary";
     input: typeof DescribeProvidersRequestSchema;
     output: typeof DescribeProvidersResponseSchema;
+  },
+  /**
+   * Holds a slot for a while (capability supports_hold). A slot the provider
+   * no longer has fails with FAILED_PRECONDITION.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.HoldSlot
+   */
+  holdSlot: {
+    methodKind: "unary";
+    input: typeof HoldSlotRequestSchema;
+    output: typeof ProviderBookingSchema;
+  },
+  /**
+   * Turns a hold into a booking.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ConfirmHold
+   */
+  confirmHold: {
+    methodKind: "unary";
+    input: typeof ConfirmHoldRequestSchema;
+    output: typeof ProviderBookingSchema;
+  },
+  /**
+   * Books a slot directly (booking_mode api). A slot the provider no longer
+   * has fails with FAILED_PRECONDITION.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.BookSlot
+   */
+  bookSlot: {
+    methodKind: "unary";
+    input: typeof BookSlotRequestSchema;
+    output: typeof ProviderBookingSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.CancelBooking
+   */
+  cancelBooking: {
+    methodKind: "unary";
+    input: typeof CancelBookingRequestSchema;
+    output: typeof ProviderBookingSchema;
+  },
+  /**
+   * Finds what the provider holds under our reservation id, if anything:
+   * how the reconciler learns the outcome of a call whose answer was lost.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.FindBooking
+   */
+  findBooking: {
+    methodKind: "unary";
+    input: typeof FindBookingRequestSchema;
+    output: typeof FindBookingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_provider_v1_provider_access, 0);

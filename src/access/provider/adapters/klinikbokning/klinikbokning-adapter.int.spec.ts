@@ -106,3 +106,43 @@ describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
     expect(error.kind).toBe("unavailable");
   });
 });
+
+describe("booking at Klinikbokning", () => {
+  const patient = { name: "Test Patient", personalIdentityNumber: "19900101-1234", dateOfBirth: "", phone: "0701234567", email: "t@example.se" };
+  const firstFreeSlot = async () =>
+    (await adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "HYG45", window: day("2026-01-14") }, signal()))[0]!;
+
+  it("holds a slot, which then no longer shows as free, and confirms it", async () => {
+    const slot = await firstFreeSlot();
+    const hold = await adapter().holdSlot!({ providerSlotId: slot.providerSlotId, reference: "res-hold-1", holdSeconds: 60 }, signal());
+    expect(hold.status).toBe("held");
+    expect(hold.holdExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+    const free = await adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "HYG45", window: day("2026-01-14") }, signal());
+    expect(free.map((s) => s.providerSlotId)).not.toContain(slot.providerSlotId);
+    const booked = await adapter().confirmHold!({ providerBookingRef: hold.providerBookingRef, patient, note: "" }, signal());
+    expect(booked).toMatchObject({ providerBookingRef: hold.providerBookingRef, status: "booked" });
+  });
+
+  it("reports a slot someone else took as slot-unavailable", async () => {
+    const slot = await firstFreeSlot();
+    await adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-a", patient, note: "" }, signal());
+    const error = await failure(adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-b", patient, note: "" }, signal()));
+    expect(error.kind).toBe("slot-unavailable");
+  });
+
+  it("reports confirming a lapsed hold as slot-unavailable", async () => {
+    const slot = await firstFreeSlot();
+    const hold = await adapter().holdSlot!({ providerSlotId: slot.providerSlotId, reference: "res-lapse", holdSeconds: 0 }, signal());
+    const error = await failure(adapter().confirmHold!({ providerBookingRef: hold.providerBookingRef, patient, note: "" }, signal()));
+    expect(error.kind).toBe("slot-unavailable");
+  });
+
+  it("finds a booking again by our reference, and not after it is cancelled", async () => {
+    const slot = await firstFreeSlot();
+    const booked = await adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-find", patient, note: "" }, signal());
+    expect(await adapter().findBooking!("res-find", signal())).toMatchObject({ providerBookingRef: booked.providerBookingRef, status: "booked" });
+    await adapter().cancelBooking!({ providerBookingRef: booked.providerBookingRef }, signal());
+    expect(await adapter().findBooking!("res-find", signal())).toBeUndefined();
+    expect(await adapter().findBooking!("never-made", signal())).toBeUndefined();
+  });
+});

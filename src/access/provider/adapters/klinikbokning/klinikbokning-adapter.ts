@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { AdapterFactory, OpenSlot, ProviderAdapter } from "../../adapter.js";
+import type { AdapterFactory, BookingPatient, OpenSlot, ProviderAdapter, ProviderBookingState } from "../../adapter.js";
 import { fetchJson } from "../../private/fetch-json.js";
 import { ProviderError } from "../../provider-error.js";
 
@@ -30,9 +30,42 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   const zone = instance.timeZone;
   const headers = { "x-api-key": instance.apiKey ?? "", accept: "application/json" };
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
+  const api = `${instance.baseUrl.replace(/\/$/, "")}/api/v2`;
+
+  /** A write: 409 (taken) and 410 (hold lapsed) are answers about the slot, not faults. */
+  const write = async (method: string, path: string, body: unknown, signal: AbortSignal): Promise<ProviderBookingState> => {
+    const response = await fetchJson(
+      instance.id,
+      `${api}${path}`,
+      { method, headers: { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body), signal, accept: [409, 410] },
+      fetchImpl,
+    );
+    if (response.status === 409 || response.status === 410) {
+      throw new ProviderError(instance.id, "slot-unavailable", readErrorMessage(response.body));
+    }
+    return toBookingState(response.body, fail);
+  };
 
   return {
-    capabilities: { supportsHold: false, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
+    capabilities: { supportsHold: true, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
+
+    holdSlot: ({ providerSlotId, reference, holdSeconds }, signal) =>
+      write("POST", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
+
+    confirmHold: ({ providerBookingRef, patient, note }, signal) =>
+      write("POST", `/bookings/${encodeURIComponent(providerBookingRef)}/confirm`, { patient: toKlinikbokningPatient(patient), note }, signal),
+
+    bookSlot: ({ providerSlotId, reference, patient, note }, signal) =>
+      write("POST", "/bookings", { timeslotId: providerSlotId, externalReference: reference, patient: toKlinikbokningPatient(patient), note }, signal),
+
+    cancelBooking: ({ providerBookingRef }, signal) => write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, undefined, signal),
+
+    async findBooking(reference, signal) {
+      const { body } = await fetchJson(instance.id, `${api}/bookings?${new URLSearchParams({ externalReference: reference })}`, { headers, signal }, fetchImpl);
+      const { data } = readPage(body, fail);
+      const states = data.map((item) => toBookingState(item, fail)).filter((b) => b.status !== "cancelled");
+      return states[0];
+    },
 
     async findOpenSlots(query, signal) {
       // The API takes calendar dates in the clinic's zone; ask for every date the window touches.
@@ -61,6 +94,31 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     },
   };
 };
+
+function toKlinikbokningPatient(patient: BookingPatient) {
+  return {
+    name: patient.name,
+    personnummer: patient.personalIdentityNumber || undefined,
+    birthDate: patient.dateOfBirth || undefined,
+    phone: patient.phone,
+    email: patient.email,
+  };
+}
+
+function toBookingState(body: unknown, fail: (detail: string) => ProviderError): ProviderBookingState {
+  const booking = body as { bookingId?: unknown; status?: unknown; expiresAt?: unknown } | null;
+  if (typeof booking?.bookingId !== "string") throw fail("booking without a `bookingId`");
+  const status = { HELD: "held", BOOKED: "booked", CANCELLED: "cancelled" }[String(booking.status)] as ProviderBookingState["status"] | undefined;
+  if (!status) throw fail(`booking ${booking.bookingId} has unknown status ${String(booking.status)}`);
+  const holdExpiresAt = typeof booking.expiresAt === "string" ? new Date(booking.expiresAt) : undefined;
+  if (holdExpiresAt && Number.isNaN(holdExpiresAt.getTime())) throw fail(`booking ${booking.bookingId} has an unreadable expiresAt`);
+  return { providerBookingRef: booking.bookingId, status, holdExpiresAt };
+}
+
+function readErrorMessage(body: unknown): string {
+  const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof message === "string" ? message : "the slot is no longer available";
+}
 
 function readPage(body: unknown, fail: (detail: string) => ProviderError): { data: unknown[]; totalPages: number } {
   if (typeof body !== "object" || body === null) throw fail("expected a JSON object");

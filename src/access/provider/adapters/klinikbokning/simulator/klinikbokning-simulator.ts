@@ -11,6 +11,12 @@ import { clinics, practitioners, services, type SimClinic } from "./seed-data.js
  * an offset. Slots are generated (deterministically, from the seed) for any
  * date, so tests and demos work whatever today is.
  *
+ * Bookings: `POST /api/v2/holds` (a hold that lapses), `POST /api/v2/bookings`
+ * (a booking at once), `POST /api/v2/bookings/{id}/confirm`, `DELETE
+ * /api/v2/bookings/{id}`, `GET /api/v2/bookings?externalReference=…`. Every
+ * booking carries the caller's externalReference so that a caller whose
+ * answer was lost can find it again.
+ *
  * Faults can be injected to see how the platform copes: on the handle
  * (`sim.faults`) or over HTTP (`POST /__admin/faults`, `DELETE /__admin/faults`).
  */
@@ -25,6 +31,8 @@ export interface Faults {
   hang?: boolean;
   /** Answer with garbage of this kind. */
   malformed?: "html" | "wrong-types" | "truncated";
+  /** Only API calls whose path starts with this suffer the faults (e.g. "/api/v2/bookings"). */
+  pathPrefix?: string;
 }
 
 export interface SimulatorOptions {
@@ -38,8 +46,8 @@ export interface KlinikbokningSimulator {
   url: string;
   port: number;
   faults: Faults;
-  /** Bookings made through the API, by booking id. */
-  bookings: Map<string, { bookingId: string; timeslotId: string }>;
+  /** Holds and bookings made through the API, by booking id. */
+  bookings: Map<string, SimBooking>;
   close(): Promise<void>;
 }
 
@@ -49,8 +57,11 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
   const apiKey = options.apiKey ?? "demo-key";
   const seed = options.seed ?? "klinikbokning";
   let faults: Faults = {};
-  const bookings = new Map<string, { bookingId: string; timeslotId: string }>();
-  const bookedSlots = new Set<string>();
+  const bookings = new Map<string, SimBooking>();
+  const occupied = (timeslotId: string, now = Date.now()) =>
+    [...bookings.values()].some(
+      (b) => b.timeslotId === timeslotId && (b.status === "BOOKED" || (b.status === "HELD" && Date.parse(b.expiresAt!) > now)),
+    );
   const hanging = new Set<http.ServerResponse>();
 
   const takenBySomeoneElse = (timeslotId: string) =>
@@ -62,27 +73,32 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? "/", "http://simulator");
+    // Read the whole request before any injected delay, as a real server would:
+    // a caller that gives up while we "work" must not stop the work.
+    const rawBody = req.method === "POST" ? await readBody(req) : "";
     if (url.pathname === "/__admin/faults") {
       if (req.method === "DELETE") faults = {};
-      else if (req.method === "POST") faults = JSON.parse(await readBody(req)) as Faults;
+      else if (req.method === "POST") faults = JSON.parse(rawBody) as Faults;
       return send(res, 200, faults);
     }
     if (url.pathname === "/health") return send(res, 200, { status: "ok" });
 
-    if (faults.hang) {
+    const faulty = !faults.pathPrefix || url.pathname.startsWith(faults.pathPrefix);
+    if (faulty && faults.hang) {
+      // A provider that hangs does nothing: the request is never processed.
       hanging.add(res);
       res.once("close", () => hanging.delete(res));
       return;
     }
-    if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.failWithStatus && Math.random() < (faults.failRate ?? 1)) {
+    if (faulty && faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faulty && faults.failWithStatus && Math.random() < (faults.failRate ?? 1)) {
       return send(res, faults.failWithStatus, { error: { code: "UNAVAILABLE", message: "simulated failure" } });
     }
-    if (faults.malformed === "html") {
+    if (faulty && faults.malformed === "html") {
       res.writeHead(200, { "content-type": "text/html" });
       return res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
     }
-    if (faults.malformed === "truncated") {
+    if (faulty && faults.malformed === "truncated") {
       res.writeHead(200, { "content-type": "application/json" });
       return res.end('{"data": [{"timeslotId": "abc", "date": "2026-');
     }
@@ -118,34 +134,53 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       if (!from.isValid || !to.isValid || to < from) return badRequest(res, "fromDate and toDate must be dates, fromDate first");
       if (to.diff(from, "days").days > 62) return badRequest(res, "at most 62 days per request");
       const slots = generateSlots(clinic, serviceCode, from, to).filter(
-        (slot) => !bookedSlots.has(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
+        (slot) => !occupied(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
       );
       if (faults.malformed === "wrong-types") {
         return sendPage(res, url, slots.map((slot) => ({ ...slot, startTime: 900, date: null })));
       }
       return sendPage(res, url, slots);
     }
-    if (req.method === "POST" && resource === "bookings" && !id) {
-      const body = JSON.parse(await readBody(req)) as { timeslotId?: string };
+    if (req.method === "POST" && (resource === "bookings" || resource === "holds") && !id) {
+      const body = JSON.parse(rawBody) as { timeslotId?: string; externalReference?: string; holdSeconds?: number; patient?: unknown };
       const timeslotId = body.timeslotId ?? "";
       if (!parseTimeslotId(timeslotId)) return badRequest(res, "unknown timeslotId");
-      if (bookedSlots.has(timeslotId) || takenBySomeoneElse(timeslotId)) {
+      if (resource === "bookings" && !isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
+      if (occupied(timeslotId) || takenBySomeoneElse(timeslotId)) {
         return send(res, 409, { error: { code: "TIMESLOT_TAKEN", message: "the timeslot is no longer free" } });
       }
-      const booking = { bookingId: randomUUID(), timeslotId };
-      bookedSlots.add(timeslotId);
+      const booking: SimBooking = {
+        bookingId: randomUUID(),
+        timeslotId,
+        externalReference: body.externalReference ?? "",
+        status: resource === "holds" ? "HELD" : "BOOKED",
+        expiresAt: resource === "holds" ? new Date(Date.now() + 1000 * (body.holdSeconds ?? 600)).toISOString() : undefined,
+      };
       bookings.set(booking.bookingId, booking);
-      return send(res, 201, { ...booking, status: "BOOKED" });
+      return send(res, 201, booking);
+    }
+    if (req.method === "GET" && resource === "bookings" && !id) {
+      const reference = url.searchParams.get("externalReference");
+      return sendPage(res, url, [...bookings.values()].filter((b) => !reference || b.externalReference === reference));
     }
     if (resource === "bookings" && id) {
       const booking = bookings.get(id);
       if (!booking) return notFound(res, `no booking ${id}`);
-      if (req.method === "GET") return send(res, 200, { ...booking, status: "BOOKED" });
-      if (req.method === "DELETE") {
-        bookings.delete(id);
-        bookedSlots.delete(booking.timeslotId);
-        res.writeHead(204).end();
-        return;
+      if (req.method === "GET" && !sub) return send(res, 200, booking);
+      if (req.method === "POST" && sub === "confirm") {
+        const body = JSON.parse(rawBody) as { patient?: unknown };
+        if (!isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
+        if (booking.status === "BOOKED") return send(res, 200, booking);
+        if (booking.status !== "HELD" || Date.parse(booking.expiresAt!) <= Date.now()) {
+          return send(res, 410, { error: { code: "HOLD_EXPIRED", message: "the hold has expired" } });
+        }
+        booking.status = "BOOKED";
+        booking.expiresAt = undefined;
+        return send(res, 200, booking);
+      }
+      if (req.method === "DELETE" && !sub) {
+        booking.status = "CANCELLED";
+        return send(res, 200, booking);
       }
     }
     return notFound(res);
@@ -174,6 +209,20 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       }),
   };
   return handleRef;
+}
+
+export interface SimBooking {
+  bookingId: string;
+  timeslotId: string;
+  externalReference: string;
+  status: "HELD" | "BOOKED" | "CANCELLED";
+  /** For holds: when the hold lapses, an ISO instant. */
+  expiresAt?: string;
+}
+
+function isPatient(patient: unknown): boolean {
+  const p = patient as { name?: unknown; phone?: unknown } | undefined;
+  return typeof p?.name === "string" && p.name.length > 0 && typeof p.phone === "string";
 }
 
 interface Timeslot {
