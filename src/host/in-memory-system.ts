@@ -17,6 +17,7 @@ import { createReservationEngine } from "../engines/reservation/reservation-engi
 import { ReservationEngineService } from "../engines/reservation/v1/reservation_engine_pb.js";
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
+import { createPatientIds } from "../utilities/security/patient-id.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
 
 export interface InMemorySystemOptions {
@@ -24,6 +25,8 @@ export interface InMemorySystemOptions {
   tableName: string;
   providers: ProviderInstanceConfig[];
   slotTokenSecret: string;
+  patientIdSecret: string;
+  holdSeconds?: number;
   providerTimeoutMs?: number;
   providerDeadlineMs?: number;
   now?: () => Date;
@@ -64,10 +67,21 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       }),
     ),
   );
-  const reservationEngine = createClient(ReservationEngineService, serve(ReservationEngineService, createReservationEngine()));
+  const reservationEngine = createClient(ReservationEngineService, serve(ReservationEngineService, createReservationEngine({ holdSeconds: options.holdSeconds })));
   const bookingManager = createClient(
     BookingManagerService,
-    serve(BookingManagerService, createBookingManager({ catalogAccess, availabilityEngine })),
+    serve(
+      BookingManagerService,
+      createBookingManager({
+        catalogAccess,
+        bookingAccess,
+        providerAccess,
+        availabilityEngine,
+        reservationEngine,
+        patientId: createPatientIds(options.patientIdSecret),
+        now: options.now,
+      }),
+    ),
   );
   const api: FastifyInstance = await buildApi({ bookingManager, logger: false });
   return { api, clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager } };

@@ -36,6 +36,7 @@ describe("the whole system in one process", () => {
       tableName: table.tableName,
       providers: [{ id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: simulator.url, apiKey: "it-key", timeZone: "Europe/Stockholm" }],
       slotTokenSecret: "integration-test-slot-secret",
+      patientIdSecret: "integration-test-patient-secret",
       providerTimeoutMs: 500,
     }));
     await api.listen({ port: 0, host: "127.0.0.1" });

@@ -29,12 +29,26 @@ describe("the typed client against the running system", () => {
     expect(problem.errors?.[0]?.name).toBe("treatment");
   });
 
-  it("reaches the reservation routes, which answer 501 for now", async () => {
-    const { error, response } = await client.POST("/v1/reservations", {
-      params: { header: { "idempotency-key": "client-test-1" } },
-      body: { slotId: "x", treatmentId: "dental-checkup", patient: { name: "Test Patient", phone: "0701234567", email: "test@example.se" } },
+  it("reserves and cancels a slot with typed bodies and problems", async () => {
+    const date = new Date(Date.now() + 15 * 86_400_000).toISOString().slice(0, 10);
+    const { data: found } = await client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } },
     });
-    expect(response.status).toBe(501);
-    expect(error?.status).toBe(501);
+    const slot = found!.items[0]!;
+    const { data: reservation, response } = await client.POST("/v1/reservations", {
+      params: { header: { "idempotency-key": `client-test-${Date.now()}` } },
+      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: { name: "Test Patient", dateOfBirth: "1990-01-01", phone: "0701234567", email: "test@example.se" } },
+    });
+    expect(response.status).toBe(201);
+    expect(reservation!.status).toBe("held");
+    const { data: cancelled } = await client.POST("/v1/reservations/{reservationId}/cancel", {
+      params: { path: { reservationId: reservation!.id }, header: { "idempotency-key": `client-cancel-${Date.now()}` } },
+    });
+    expect(cancelled!.status).toBe("cancelled");
+    const { error } = await client.POST("/v1/reservations", {
+      params: { header: { "idempotency-key": `client-test-bad-${Date.now()}` } },
+      body: { slotId: "forged.slot", treatmentId: "dental-hygiene", patient: { name: "X", dateOfBirth: "1990-01-01", phone: "0701234567", email: "x@example.se" } },
+    });
+    expect(error?.status).toBe(400);
   });
 });

@@ -3,8 +3,13 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProviderOutcomeSchema, ProviderStatus, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
-import { BookingManagerService, type SearchAvailabilityRequest } from "../../managers/booking/v1/booking_manager_pb.js";
+import { ProviderOutcomeSchema, ProviderStatus, ReservationSchema, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import {
+  BookingManagerService,
+  ReservationResultSchema,
+  type CreateReservationRequest,
+  type SearchAvailabilityRequest,
+} from "../../managers/booking/v1/booking_manager_pb.js";
 import { buildApi } from "./build-api.js";
 
 const searches: SearchAvailabilityRequest[] = [];
@@ -160,19 +165,6 @@ describe("the REST API", () => {
     expect(response.body).not.toContain("secret internals");
   });
 
-  it("documents the reservation routes but answers 501 until they exist", async () => {
-    await apiWith(healthyManager);
-    const response = await app!.inject({
-      method: "POST",
-      url: "/v1/reservations",
-      headers: { "idempotency-key": "k1" },
-      payload: { slotId: "s", treatmentId: "t", patient: { name: "A", phone: "0701234567", email: "a@example.se" } },
-    });
-    expect(response.statusCode).toBe(501);
-    expect(response.headers["content-type"]).toContain("application/problem+json");
-    for (const url of ["/v1/reservations/r1", "/v1/patients/p1/reservations"]) expect((await get(url)).statusCode).toBe(501);
-  });
-
   it("refuses a reservation without an Idempotency-Key", async () => {
     await apiWith(healthyManager);
     const response = await app!.inject({
@@ -203,5 +195,100 @@ describe("the REST API", () => {
     const docs = await app!.inject({ method: "GET", url: "/docs/" });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain("<html");
+  });
+});
+
+describe("reservations over REST", () => {
+  const creates: CreateReservationRequest[] = [];
+  const reservation = (status: string) =>
+    create(ReservationResultSchema, {
+      reservation: create(ReservationSchema, {
+        id: "res_1",
+        status,
+        slotId: "abc.def",
+        treatmentId: "dental-checkup",
+        clinicId: "odenplan-clinic",
+        start: timestampFromDate(new Date("2026-03-29T08:00:00Z")),
+        end: timestampFromDate(new Date("2026-03-29T08:30:00Z")),
+        timeZone: "Europe/Stockholm",
+        patientId: "pat_x",
+        holdExpiresAt: status === "held" ? timestampFromDate(new Date("2026-03-20T10:10:00Z")) : undefined,
+      }),
+      localStart: "2026-03-29T10:00:00+02:00",
+      localEnd: "2026-03-29T10:30:00+02:00",
+    });
+  const body = { slotId: "abc.def", treatmentId: "dental-checkup", patient: { name: "Anna", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" } };
+  const post = (payload: unknown, key = "key-1") =>
+    app!.inject({ method: "POST", url: "/v1/reservations", headers: { "idempotency-key": key }, payload: payload as object });
+
+  afterEach(() => {
+    creates.length = 0;
+  });
+
+  it("answers a held slot with 201, where to find it, and its local time", async () => {
+    await apiWith({ createReservation: (request) => (creates.push(request), reservation("held")) });
+    const response = await post(body);
+    expect(response.statusCode).toBe(201);
+    expect(response.headers.location).toBe("/v1/reservations/res_1");
+    expect(response.json()).toMatchObject({ id: "res_1", status: "held", localStart: "2026-03-29T10:00:00+02:00", holdExpiresAt: "2026-03-20T10:10:00.000Z" });
+    expect(creates[0]).toMatchObject({ idempotencyKey: "key-1", slotId: "abc.def", patient: { personalIdentityNumber: "19900101-1234" } });
+  });
+
+  it("answers 202 while the provider's answer is still being verified", async () => {
+    await apiWith({ createReservation: () => reservation("pending") });
+    expect((await post(body)).statusCode).toBe(202);
+  });
+
+  it("marks a replayed answer", async () => {
+    await apiWith({ createReservation: () => create(ReservationResultSchema, { ...reservation("confirmed"), replayed: true }) });
+    expect((await post(body)).headers["idempotent-replayed"]).toBe("true");
+  });
+
+  it("sees the same body in another key order as the same request", async () => {
+    await apiWith({ createReservation: (request) => (creates.push(request), reservation("held")) });
+    await post(body);
+    await post({ patient: { email: "anna@example.se", phone: "0701234567", personalIdentityNumber: "19900101-1234", name: "Anna" }, treatmentId: "dental-checkup", slotId: "abc.def" });
+    await post({ ...body, note: "different" });
+    expect(creates[0]!.requestHash).toBe(creates[1]!.requestHash);
+    expect(creates[2]!.requestHash).not.toBe(creates[0]!.requestHash);
+  });
+
+  it.each([
+    [Code.AlreadyExists, 409],
+    [Code.Aborted, 409],
+    [Code.FailedPrecondition, 422],
+    [Code.InvalidArgument, 400],
+  ])("maps the manager's %s to %s problem+json", async (code, status) => {
+    await apiWith({
+      createReservation: () => {
+        throw new ConnectError("the reason", code);
+      },
+    });
+    const response = await post(body);
+    expect(response.statusCode).toBe(status);
+    expect(response.headers["content-type"]).toContain("application/problem+json");
+    expect(response.json().detail).toBe("the reason");
+  });
+
+  it("names a malformed patient field", async () => {
+    await apiWith({ createReservation: () => reservation("held") });
+    const response = await post({ ...body, patient: { ...body.patient, email: "not-an-email" } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("body.patient.email");
+  });
+
+  it("confirms, cancels, looks up and lists through the manager", async () => {
+    await apiWith({
+      confirmReservation: () => reservation("confirmed"),
+      cancelReservation: () => reservation("cancelled"),
+      getReservation: () => reservation("held"),
+      listPatientReservations: () => ({ reservations: [reservation("confirmed")] }),
+    });
+    const confirm = await app!.inject({ method: "POST", url: "/v1/reservations/res_1/confirm", headers: { "idempotency-key": "c1" } });
+    expect(confirm.json().status).toBe("confirmed");
+    const cancel = await app!.inject({ method: "POST", url: "/v1/reservations/res_1/cancel", headers: { "idempotency-key": "c2" } });
+    expect(cancel.json().status).toBe("cancelled");
+    expect((await get("/v1/reservations/res_1")).json().status).toBe("held");
+    expect((await get("/v1/patients/pat_x/reservations")).json().items).toHaveLength(1);
   });
 });

@@ -57,7 +57,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     options.ready ?? (() => bookingManager.listTreatments({}, { timeoutMs: 1000 }).then(() => true, () => false));
   await app.register(catalogRoutes, { bookingManager });
   await app.register(availabilityRoutes, { bookingManager });
-  await app.register(reservationRoutes);
+  await app.register(reservationRoutes, { bookingManager });
   await app.register(healthRoutes, { ready });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

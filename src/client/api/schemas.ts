@@ -1,4 +1,4 @@
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 /**
  * The public data shapes. Each has an $id: @fastify/swagger turns them into
@@ -93,14 +93,33 @@ export const PatientSchema = Type.Object(
 export const ReservationSchema = Type.Object(
   {
     id: Type.String(),
-    status: Type.Union([Type.Literal("held"), Type.Literal("confirmed"), Type.Literal("cancelled"), Type.Literal("pending-verification")]),
+    status: Type.Union(
+      [
+        Type.Literal("pending"),
+        Type.Literal("held"),
+        Type.Literal("confirmed"),
+        Type.Literal("cancelled"),
+        Type.Literal("released"),
+        Type.Literal("expired"),
+      ],
+      {
+        description:
+          "pending: the provider has not answered yet; we are verifying with it (poll this reservation). " +
+          "held: the slot is held until holdExpiresAt; confirm before then. confirmed: booked at the provider. " +
+          "cancelled: by the patient. released: the provider did not take it. expired: the hold lapsed.",
+      },
+    ),
     slotId: Type.String(),
     treatmentId: Type.String(),
     clinicId: Type.String(),
-    start: Type.String({ format: "date-time" }),
-    end: Type.String({ format: "date-time" }),
-    localStart: Type.String(),
+    start: Type.String({ format: "date-time", description: "UTC instant." }),
+    end: Type.String({ format: "date-time", description: "UTC instant." }),
+    localStart: Type.String({ description: "The start in the clinic's time zone, RFC 3339 with offset." }),
+    localEnd: Type.String(),
+    timeZone: Type.String(),
+    patientId: Type.String({ description: "Opaque id of the patient: use it to list their reservations." }),
     holdExpiresAt: Type.Optional(Type.String({ format: "date-time" })),
+    statusReason: Type.Optional(Type.String()),
   },
   { $id: "Reservation", title: "Reservation" },
 );
@@ -115,8 +134,11 @@ export const sharedSchemas = [
   ReservationSchema,
 ];
 
-/** Reference a shared schema by its $id. */
-export const ref = (schema: { $id?: string }) => Type.Ref(schema.$id!);
+/**
+ * Reference a shared schema by its $id, keeping its static type for the
+ * handlers (TypeBox's string Ref alone would type the value as unknown).
+ */
+export const ref = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
 
 /** The problem responses a route documents, by status. */
 export function problemResponses(...statuses: number[]) {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file contracts/v1/booking.proto.
  */
 export const file_contracts_v1_booking: GenFile = /*@__PURE__*/
-  fileDesc("Chpjb250cmFjdHMvdjEvYm9va2luZy5wcm90bxIMY29udHJhY3RzLnYxIpEBCglUcmVhdG1lbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIYChBkdXJhdGlvbl9taW51dGVzGAQgASgFEhgKEG1pbl9sZWFkX21pbnV0ZXMYBSABKAUSIQoZY2FuY2VsbGF0aW9uX3dpbmRvd19ob3VycxgGIAEoBSKJAQoGQ2xpbmljEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY2l0eRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIVCg10cmVhdG1lbnRfaWRzGAYgAygJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAcgASgJIqMBCghPZmZlcmluZxIRCgljbGluaWNfaWQYASABKAkSFAoMdHJlYXRtZW50X2lkGAIgASgJEhEKCXRpbWVfem9uZRgDIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgEIAEoCRIcChRwcm92aWRlcl9jbGluaWNfY29kZRgFIAEoCRIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgGIAEoCSKyAQoMUHJvdmlkZXJTbG90EhgKEHByb3ZpZGVyX3Nsb3RfaWQYASABKAkSKQoFc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRcHJhY3RpdGlvbmVyX2NvZGUYBCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYBSABKAkiiAIKBFNsb3QSDwoHc2xvdF9pZBgBIAEoCRIRCgljbGluaWNfaWQYAiABKAkSFAoMdHJlYXRtZW50X2lkGAMgASgJEikKBXN0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2xvY2FsX3N0YXJ0GAYgASgJEhEKCWxvY2FsX2VuZBgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYCSABKAkSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYCiABKAkigQEKD1Byb3ZpZGVyT3V0Y29tZRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC5jb250cmFjdHMudjEuUHJvdmlkZXJTdGF0dXMSDgoGZGV0YWlsGAMgASgJEhIKCnNsb3RfY291bnQYBCABKAUiYAoKVGltZVdpbmRvdxIpCgVzdGFydBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqjAQoOUHJvdmlkZXJTdGF0dXMSHwobUFJPVklERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUFJPVklERVJfU1RBVFVTX09LEAESGwoXUFJPVklERVJfU1RBVFVTX1RJTUVPVVQQAhIZChVQUk9WSURFUl9TVEFUVVNfRVJST1IQAxIgChxQUk9WSURFUl9TVEFUVVNfQ0lSQ1VJVF9PUEVOEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chpjb250cmFjdHMvdjEvYm9va2luZy5wcm90bxIMY29udHJhY3RzLnYxIpEBCglUcmVhdG1lbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIYChBkdXJhdGlvbl9taW51dGVzGAQgASgFEhgKEG1pbl9sZWFkX21pbnV0ZXMYBSABKAUSIQoZY2FuY2VsbGF0aW9uX3dpbmRvd19ob3VycxgGIAEoBSKJAQoGQ2xpbmljEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY2l0eRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIVCg10cmVhdG1lbnRfaWRzGAYgAygJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAcgASgJIqMBCghPZmZlcmluZxIRCgljbGluaWNfaWQYASABKAkSFAoMdHJlYXRtZW50X2lkGAIgASgJEhEKCXRpbWVfem9uZRgDIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgEIAEoCRIcChRwcm92aWRlcl9jbGluaWNfY29kZRgFIAEoCRIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgGIAEoCSKyAQoMUHJvdmlkZXJTbG90EhgKEHByb3ZpZGVyX3Nsb3RfaWQYASABKAkSKQoFc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRcHJhY3RpdGlvbmVyX2NvZGUYBCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYBSABKAkiiAIKBFNsb3QSDwoHc2xvdF9pZBgBIAEoCRIRCgljbGluaWNfaWQYAiABKAkSFAoMdHJlYXRtZW50X2lkGAMgASgJEikKBXN0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2xvY2FsX3N0YXJ0GAYgASgJEhEKCWxvY2FsX2VuZBgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYCSABKAkSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYCiABKAkigQEKD1Byb3ZpZGVyT3V0Y29tZRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC5jb250cmFjdHMudjEuUHJvdmlkZXJTdGF0dXMSDgoGZGV0YWlsGAMgASgJEhIKCnNsb3RfY291bnQYBCABKAUiYAoKVGltZVdpbmRvdxIpCgVzdGFydBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKvBAoLUmVzZXJ2YXRpb24SCgoCaWQYASABKAkSDgoGc3RhdHVzGAIgASgJEhQKDHRyZWF0bWVudF9pZBgDIAEoCRIRCgljbGluaWNfaWQYBCABKAkSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYBSABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgGIAEoCRIpCgVzdGFydBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYCiABKAkSEgoKcGF0aWVudF9pZBgLIAEoCRImCgdwYXRpZW50GAwgASgLMhUuY29udHJhY3RzLnYxLlBhdGllbnQSDAoEbm90ZRgNIAEoCRIcChRwcm92aWRlcl9ib29raW5nX3JlZhgOIAEoCRIzCg9ob2xkX2V4cGlyZXNfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Nsb3RfaWQYECABKAkSFQoNc3RhdHVzX3JlYXNvbhgRIAEoCRIuCgp1cGRhdGVkX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9pZGVtcG90ZW5jeV9rZXkYEyABKAkibgoHUGF0aWVudBIMCgRuYW1lGAEgASgJEiAKGHBlcnNvbmFsX2lkZW50aXR5X251bWJlchgCIAEoCRIVCg1kYXRlX29mX2JpcnRoGAMgASgJEg0KBXBob25lGAQgASgJEg0KBWVtYWlsGAUgASgJKqMBCg5Qcm92aWRlclN0YXR1cxIfChtQUk9WSURFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJQUk9WSURFUl9TVEFUVVNfT0sQARIbChdQUk9WSURFUl9TVEFUVVNfVElNRU9VVBACEhkKFVBST1ZJREVSX1NUQVRVU19FUlJPUhADEiAKHFBST1ZJREVSX1NUQVRVU19DSVJDVUlUX09QRU4QBGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A treatment in Vården's catalog (e.g. "Tandhygienist, 45 min").
@@ -324,6 +324,162 @@ export type TimeWindow = Message<"contracts.v1.TimeWindow"> & {
  */
 export const TimeWindowSchema: GenMessage<TimeWindow> = /*@__PURE__*/
   messageDesc(file_contracts_v1_booking, 6);
+
+/**
+ * A reservation of one provider slot for one patient.
+ *
+ * @generated from message contracts.v1.Reservation
+ */
+export type Reservation = Message<"contracts.v1.Reservation"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * pending | held | confirmed | cancelled | released | expired
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * @generated from field: string treatment_id = 3;
+   */
+  treatmentId: string;
+
+  /**
+   * @generated from field: string clinic_id = 4;
+   */
+  clinicId: string;
+
+  /**
+   * @generated from field: string provider_instance_id = 5;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_slot_id = 6;
+   */
+  providerSlotId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 7;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 8;
+   */
+  end?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 9;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string time_zone = 10;
+   */
+  timeZone: string;
+
+  /**
+   * An opaque key derived from the patient's identity; never the identity itself.
+   *
+   * @generated from field: string patient_id = 11;
+   */
+  patientId: string;
+
+  /**
+   * Personal data, needed to book at the provider. Never logged.
+   *
+   * @generated from field: contracts.v1.Patient patient = 12;
+   */
+  patient?: Patient | undefined;
+
+  /**
+   * @generated from field: string note = 13;
+   */
+  note: string;
+
+  /**
+   * @generated from field: string provider_booking_ref = 14;
+   */
+  providerBookingRef: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp hold_expires_at = 15;
+   */
+  holdExpiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string slot_id = 16;
+   */
+  slotId: string;
+
+  /**
+   * Why it ended as it did (e.g. "the provider no longer has the slot").
+   *
+   * @generated from field: string status_reason = 17;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 18;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * The Idempotency-Key of the request that created it.
+   *
+   * @generated from field: string idempotency_key = 19;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message contracts.v1.Reservation.
+ * Use `create(ReservationSchema)` to create a new message.
+ */
+export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_booking, 7);
+
+/**
+ * @generated from message contracts.v1.Patient
+ */
+export type Patient = Message<"contracts.v1.Patient"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string personal_identity_number = 2;
+   */
+  personalIdentityNumber: string;
+
+  /**
+   * @generated from field: string date_of_birth = 3;
+   */
+  dateOfBirth: string;
+
+  /**
+   * @generated from field: string phone = 4;
+   */
+  phone: string;
+
+  /**
+   * @generated from field: string email = 5;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message contracts.v1.Patient.
+ * Use `create(PatientSchema)` to create a new message.
+ */
+export const PatientSchema: GenMessage<Patient> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_booking, 8);
 
 /**
  * @generated from enum contracts.v1.ProviderStatus

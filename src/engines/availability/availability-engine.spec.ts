@@ -221,3 +221,18 @@ describe("finding free times", () => {
     });
   });
 });
+
+describe("reading a slot id back", () => {
+  it("gives the provider's slot it was made from", async () => {
+    const engine = engineWith(fakeProviderAccess({ "odenplan-code": ["2026-03-02T08:00:00Z"] }));
+    const [slot] = (await engine.findAvailability({ treatment, offerings: [offering("odenplan", "kb")], ...march2 })).slots;
+    const resolved = await engine.resolveSlot({ slotId: slot!.slotId });
+    expect(resolved).toMatchObject({ providerInstanceId: "kb", providerSlotId: "odenplan-code-0", clinicId: "odenplan", treatmentId: "dental-checkup" });
+    expect(timestampDate(resolved.start!).toISOString()).toBe("2026-03-02T08:00:00.000Z");
+  });
+
+  it("refuses an id someone altered", async () => {
+    const engine = engineWith(fakeProviderAccess({}));
+    await expect(engine.resolveSlot({ slotId: "eyJ4IjoxfQ.forged" })).rejects.toMatchObject({ code: Code.InvalidArgument });
+  });
+});

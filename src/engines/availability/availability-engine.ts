@@ -16,6 +16,7 @@ import { localDatesWindow, toLocalIso } from "../../utilities/time/local-time.js
 import {
   AvailabilityEngineService,
   FindAvailabilityResponseSchema,
+  ResolveSlotResponseSchema,
   type FindAvailabilityRequest,
 } from "./v1/availability_engine_pb.js";
 import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
@@ -41,6 +42,19 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
   const providerDeadlineMs = deps.providerDeadlineMs ?? 4000;
 
   return {
+    resolveSlot(request) {
+      const slot = deps.slotTokens.verify(request.slotId);
+      if (!slot) throw new ConnectError("slot_id is not one this platform handed out (altered or expired key)", Code.InvalidArgument);
+      return create(ResolveSlotResponseSchema, {
+        providerInstanceId: slot.providerInstanceId,
+        providerSlotId: slot.providerSlotId,
+        clinicId: slot.clinicId,
+        treatmentId: slot.treatmentId,
+        start: timestampFromDate(new Date(slot.start)),
+        end: timestampFromDate(new Date(slot.end)),
+      });
+    },
+
     async findAvailability(request) {
       if (!request.treatment?.id) throw new ConnectError("treatment is required", Code.InvalidArgument);
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;

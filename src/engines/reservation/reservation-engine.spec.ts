@@ -38,3 +38,38 @@ describe("reservation rules", () => {
     expect((await evaluate(new Date("2026-03-02T09:00:00Z"))).allowed).toBe(true);
   });
 });
+
+describe("cancellation rules", () => {
+  const hygiene = create(TreatmentSchema, { id: "dental-hygiene", name: "Dental hygienist", cancellationWindowHours: 24 });
+  const cancel = (slotStart: Date) =>
+    engine.evaluateCancellation({ treatment: hygiene, slotStart: timestampFromDate(slotStart), now: timestampFromDate(now) });
+
+  it("let a patient cancel well before the cancellation window", async () => {
+    expect((await cancel(new Date("2026-03-04T08:00:00Z"))).allowed).toBe(true);
+  });
+
+  it("refuse a cancellation inside the window, telling the patient to call the clinic", async () => {
+    const verdict = await cancel(new Date("2026-03-03T07:59:00Z"));
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.violations[0]).toMatchObject({ code: "cancellation-window", reason: expect.stringContaining("24 hours") });
+  });
+
+  it("refuse cancelling an appointment that has begun", async () => {
+    expect((await cancel(new Date("2026-03-02T07:00:00Z"))).violations.map((v) => v.code)).toEqual(["slot-in-past"]);
+  });
+});
+
+describe("holds", () => {
+  it("last as long as configured", async () => {
+    const configured = createClient(
+      ReservationEngineService,
+      createRouterTransport(({ service }) => service(ReservationEngineService, createReservationEngine({ holdSeconds: 90 }))),
+    );
+    const verdict = await configured.evaluateReservation({
+      treatment: checkup,
+      slotStart: timestampFromDate(new Date("2026-03-05T08:00:00Z")),
+      now: timestampFromDate(now),
+    });
+    expect(verdict.holdSeconds).toBe(90);
+  });
+});

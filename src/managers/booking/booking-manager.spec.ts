@@ -1,7 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { BookingAccessService } from "../../access/booking/v1/booking_access_pb.js";
 import { CatalogAccessService } from "../../access/catalog/v1/catalog_access_pb.js";
+import { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
+import { ReservationEngineService } from "../../engines/reservation/v1/reservation_engine_pb.js";
 import {
   OfferingSchema,
   ProviderOutcomeSchema,
@@ -40,6 +43,11 @@ function managerWith(engineImpl: Partial<ServiceImpl<typeof AvailabilityEngineSe
   const manager = createBookingManager({
     catalogAccess: createClient(CatalogAccessService, transport),
     availabilityEngine: createClient(AvailabilityEngineService, transport),
+    // Not used by the availability search: a transport with no services fails loudly if called.
+    bookingAccess: createClient(BookingAccessService, createRouterTransport(() => {})),
+    providerAccess: createClient(ProviderAccessService, createRouterTransport(() => {})),
+    reservationEngine: createClient(ReservationEngineService, createRouterTransport(() => {})),
+    patientId: () => "pat_test",
   });
   return createClient(BookingManagerService, createRouterTransport(({ service }) => service(BookingManagerService, manager)));
 }

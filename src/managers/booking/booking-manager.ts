@@ -9,18 +9,28 @@ import {
   SearchAvailabilityResponseSchema,
   type BookingManagerService,
 } from "./v1/booking_manager_pb.js";
+import { createReservationUseCases, type ReservationDeps } from "./reservations.js";
 
-export interface BookingManagerDeps {
+export interface BookingManagerDeps extends ReservationDeps {
   catalogAccess: Client<typeof CatalogAccessService>;
   availabilityEngine: Client<typeof AvailabilityEngineService>;
 }
 
 /**
  * The sequence of Vården's use cases. It decides nothing itself: the catalog
- * says who offers what, the availability engine finds the times.
+ * says who offers what, the availability engine finds the times, and the
+ * reservation use cases (reservations.ts) follow the same pattern.
  */
 export function createBookingManager(deps: BookingManagerDeps): ServiceImpl<typeof BookingManagerService> {
+  const reservations = createReservationUseCases(deps);
   return {
+    createReservation: (request) => reservations.createReservation(request),
+    getReservation: (request) => reservations.getReservation(request.id),
+    confirmReservation: (request) => reservations.confirmReservation(request.id),
+    cancelReservation: (request) => reservations.cancelReservation(request.id),
+    listPatientReservations: (request) => reservations.listPatientReservations(request.patientId),
+    reconcileReservations: (request) => reservations.reconcileReservations(request.minAgeSeconds),
+
     async listTreatments() {
       const { treatments } = await deps.catalogAccess.listTreatments({});
       return create(ListTreatmentsResponseSchema, { treatments });

@@ -67,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reserve a slot (not implemented yet: 501) */
+        /**
+         * Reserve a slot: a hold where the provider supports it, else a booking
+         * @description Always re-checked live with the provider. 201 with status `held` (confirm before `holdExpiresAt`) or `confirmed`; 202 with status `pending` when the provider did not answer in time (we verify with it; poll the reservation). 409 when the slot is taken; 422 when a rule forbids it (lead time, slot in the past) or the Idempotency-Key was used for another body.
+         */
         post: operations["createReservation"];
         delete?: never;
         options?: never;
@@ -82,7 +85,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look up a reservation (not implemented yet: 501) */
+        /** Look up a reservation */
         get: operations["getReservation"];
         put?: never;
         post?: never;
@@ -101,7 +104,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a held reservation (not implemented yet: 501) */
+        /**
+         * Confirm a held reservation before its hold expires
+         * @description Confirming a confirmed reservation returns it unchanged. 422 when the hold has expired.
+         */
         post: operations["confirmReservation"];
         delete?: never;
         options?: never;
@@ -118,7 +124,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a reservation (not implemented yet: 501) */
+        /**
+         * Cancel a held or confirmed reservation
+         * @description Cancelling a cancelled reservation returns it unchanged. 422 inside the treatment's cancellation window; 409 while the reservation is still pending verification.
+         */
         post: operations["cancelReservation"];
         delete?: never;
         options?: never;
@@ -133,7 +142,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A patient's reservations (not implemented yet: 501) */
+        /**
+         * A patient's reservations, by start
+         * @description patientId is the opaque id every reservation of the patient carries; it never contains personal data.
+         */
         get: operations["listPatientReservations"];
         put?: never;
         post?: never;
@@ -283,17 +295,30 @@ export interface components {
         /** Reservation */
         Reservation: {
             id: string;
-            status: "held" | "confirmed" | "cancelled" | "pending-verification";
+            /** @description pending: the provider has not answered yet; we are verifying with it (poll this reservation). held: the slot is held until holdExpiresAt; confirm before then. confirmed: booked at the provider. cancelled: by the patient. released: the provider did not take it. expired: the hold lapsed. */
+            status: "pending" | "held" | "confirmed" | "cancelled" | "released" | "expired";
             slotId: string;
             treatmentId: string;
             clinicId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description UTC instant.
+             */
             start: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description UTC instant.
+             */
             end: string;
+            /** @description The start in the clinic's time zone, RFC 3339 with offset. */
             localStart: string;
+            localEnd: string;
+            timeZone: string;
+            /** @description Opaque id of the patient: use it to list their reservations. */
+            patientId: string;
             /** Format: date-time */
             holdExpiresAt?: string;
+            statusReason?: string;
         };
     };
     responses: never;
@@ -445,7 +470,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request: a retry with the same key and body returns the first result. */
+                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
                 "idempotency-key": string;
             };
             path?: never;
@@ -454,7 +479,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description A slotId from /v1/availability. */
+                    /** @description A slotId from /v1/availability, unchanged. */
                     slotId: string;
                     treatmentId: string;
                     patient: components["schemas"]["Patient"];
@@ -472,8 +497,26 @@ export interface operations {
                     "application/json": components["schemas"]["Reservation"];
                 };
             };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reservation"];
+                };
+            };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -492,15 +535,6 @@ export interface operations {
             };
             /** @description Unprocessable Content */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Implemented */
-            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -548,22 +582,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Implemented */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     confirmReservation: {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request: a retry with the same key and body returns the first result. */
+                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
                 "idempotency-key": string;
             };
             path: {
@@ -618,8 +643,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Implemented */
-            501: {
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -633,7 +658,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request: a retry with the same key and body returns the first result. */
+                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
                 "idempotency-key": string;
             };
             path: {
@@ -688,8 +713,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Implemented */
-            501: {
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -721,17 +746,8 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Implemented */
-            501: {
+            /** @description Bad Request */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

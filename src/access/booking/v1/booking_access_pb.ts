@@ -3,11 +3,13 @@
 /* eslint-disable */
 
 // BookingAccess: where reservations live (the DynamoDB table). Verbs are
-// business verbs; the one-booking-per-slot guarantee is enforced here, in the
-// database, by a conditional claim item per provider slot.
+// business verbs; the one-booking-per-slot guarantee and idempotency are
+// enforced here, in the database, by conditional writes in one transaction.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Reservation } from "../../../contracts/v1/booking_pb.js";
+import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,98 +18,170 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/booking/v1/booking_access.proto.
  */
 export const file_access_booking_v1_booking_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEijgIKC1Jlc2VydmF0aW9uEgoKAmlkGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIUCgx0cmVhdG1lbnRfaWQYAyABKAkSEQoJY2xpbmljX2lkGAQgASgJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAUgASgJEhgKEHByb3ZpZGVyX3Nsb3RfaWQYBiABKAkSKQoFc3RhcnQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoYUmVjb3JkUmVzZXJ2YXRpb25SZXF1ZXN0EjMKC3Jlc2VydmF0aW9uGAEgASgLMh4uYWNjZXNzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb24iUAoZUmVjb3JkUmVzZXJ2YXRpb25SZXNwb25zZRIzCgtyZXNlcnZhdGlvbhgBIAEoCzIeLmFjY2Vzcy5ib29raW5nLnYxLlJlc2VydmF0aW9uIiMKFUdldFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJNChZHZXRSZXNlcnZhdGlvblJlc3BvbnNlEjMKC3Jlc2VydmF0aW9uGAEgASgLMh4uYWNjZXNzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb24y7QEKFEJvb2tpbmdBY2Nlc3NTZXJ2aWNlEm4KEVJlY29yZFJlc2VydmF0aW9uEisuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkUmVzZXJ2YXRpb25SZXF1ZXN0GiwuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkUmVzZXJ2YXRpb25SZXNwb25zZRJlCg5HZXRSZXNlcnZhdGlvbhIoLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVxdWVzdBopLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoYQmVnaW5SZXNlcnZhdGlvblJlc3BvbnNlEjAKB291dGNvbWUYASABKA4yHy5hY2Nlc3MuYm9va2luZy52MS5CZWdpbk91dGNvbWUSLgoLcmVzZXJ2YXRpb24YAiABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24SFQoNc3RvcmVkX3N0YXR1cxgDIAEoBRITCgtzdG9yZWRfYm9keRgEIAEoCSL8AgoYU2V0dGxlUmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhcKD2V4cGVjdGVkX3N0YXR1cxgCIAEoCRISCgpuZXdfc3RhdHVzGAMgASgJEhUKDXN0YXR1c19yZWFzb24YBCABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYBSABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWxlYXNlX2NsYWltGAcgASgIEjQKEGNsYWltX2V4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRIXCg9yZXNwb25zZV9zdGF0dXMYCiABKAUSFQoNcmVzcG9uc2VfYm9keRgLIAEoCRInCgNub3cYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKGVNldHRsZVJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iIwoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkgKFkdldFJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iNAoeTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0EhIKCnBhdGllbnRfaWQYASABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24qnwEKDEJlZ2luT3V0Y29tZRIdChlCRUdJTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGQoVQkVHSU5fT1VUQ09NRV9TVEFSVEVEEAESGAoUQkVHSU5fT1VUQ09NRV9SRVBMQVkQAhIdChlCRUdJTl9PVVRDT01FX0lOX1BST0dSRVNTEAMSHAoYQkVHSU5fT1VUQ09NRV9LRVlfUkVVU0VEEAQy4AQKFEJvb2tpbmdBY2Nlc3NTZXJ2aWNlEmsKEEJlZ2luUmVzZXJ2YXRpb24SKi5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVxdWVzdBorLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luUmVzZXJ2YXRpb25SZXNwb25zZRJuChFTZXR0bGVSZXNlcnZhdGlvbhIrLmFjY2Vzcy5ib29raW5nLnYxLlNldHRsZVJlc2VydmF0aW9uUmVxdWVzdBosLmFjY2Vzcy5ib29raW5nLnYxLlNldHRsZVJlc2VydmF0aW9uUmVzcG9uc2USZQoOR2V0UmVzZXJ2YXRpb24SKC5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaKS5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlc3BvbnNlEoABChdMaXN0UGF0aWVudFJlc2VydmF0aW9ucxIxLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVxdWVzdBoyLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USgAEKF0xpc3RQZW5kaW5nUmVzZXJ2YXRpb25zEjEuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0GjIuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
 
 /**
- * @generated from message access.booking.v1.Reservation
+ * @generated from message access.booking.v1.BeginReservationRequest
  */
-export type Reservation = Message<"access.booking.v1.Reservation"> & {
+export type BeginReservationRequest = Message<"access.booking.v1.BeginReservationRequest"> & {
+  /**
+   * @generated from field: contracts.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+
+  /**
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+
+  /**
+   * A hash of the request body: the same key with another body is refused.
+   *
+   * @generated from field: string request_hash = 3;
+   */
+  requestHash: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 4;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.BeginReservationRequest.
+ * Use `create(BeginReservationRequestSchema)` to create a new message.
+ */
+export const BeginReservationRequestSchema: GenMessage<BeginReservationRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 0);
+
+/**
+ * @generated from message access.booking.v1.BeginReservationResponse
+ */
+export type BeginReservationResponse = Message<"access.booking.v1.BeginReservationResponse"> & {
+  /**
+   * @generated from field: access.booking.v1.BeginOutcome outcome = 1;
+   */
+  outcome: BeginOutcome;
+
+  /**
+   * @generated from field: contracts.v1.Reservation reservation = 2;
+   */
+  reservation?: Reservation | undefined;
+
+  /**
+   * For REPLAY: the first response, as the API sent it.
+   *
+   * @generated from field: int32 stored_status = 3;
+   */
+  storedStatus: number;
+
+  /**
+   * @generated from field: string stored_body = 4;
+   */
+  storedBody: string;
+};
+
+/**
+ * Describes the message access.booking.v1.BeginReservationResponse.
+ * Use `create(BeginReservationResponseSchema)` to create a new message.
+ */
+export const BeginReservationResponseSchema: GenMessage<BeginReservationResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 1);
+
+/**
+ * @generated from message access.booking.v1.SettleReservationRequest
+ */
+export type SettleReservationRequest = Message<"access.booking.v1.SettleReservationRequest"> & {
   /**
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * @generated from field: string status = 2;
+   * @generated from field: string expected_status = 2;
    */
-  status: string;
+  expectedStatus: string;
 
   /**
-   * @generated from field: string treatment_id = 3;
+   * @generated from field: string new_status = 3;
    */
-  treatmentId: string;
+  newStatus: string;
 
   /**
-   * @generated from field: string clinic_id = 4;
+   * @generated from field: string status_reason = 4;
    */
-  clinicId: string;
+  statusReason: string;
 
   /**
-   * @generated from field: string provider_instance_id = 5;
+   * @generated from field: string provider_booking_ref = 5;
    */
-  providerInstanceId: string;
+  providerBookingRef: string;
 
   /**
-   * @generated from field: string provider_slot_id = 6;
+   * @generated from field: google.protobuf.Timestamp hold_expires_at = 6;
    */
-  providerSlotId: string;
+  holdExpiresAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp start = 7;
+   * Free the slot claim (cancelled, released, expired).
+   *
+   * @generated from field: bool release_claim = 7;
    */
-  start?: Timestamp | undefined;
+  releaseClaim: boolean;
 
   /**
-   * @generated from field: google.protobuf.Timestamp end = 8;
+   * Keep the claim but let it lapse at this instant (a hold).
+   *
+   * @generated from field: google.protobuf.Timestamp claim_expires_at = 8;
    */
-  end?: Timestamp | undefined;
+  claimExpiresAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp created_at = 9;
+   * Complete the idempotency key with this response.
+   *
+   * @generated from field: string idempotency_key = 9;
    */
-  createdAt?: Timestamp | undefined;
+  idempotencyKey: string;
+
+  /**
+   * @generated from field: int32 response_status = 10;
+   */
+  responseStatus: number;
+
+  /**
+   * @generated from field: string response_body = 11;
+   */
+  responseBody: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 12;
+   */
+  now?: Timestamp | undefined;
 };
 
 /**
- * Describes the message access.booking.v1.Reservation.
- * Use `create(ReservationSchema)` to create a new message.
+ * Describes the message access.booking.v1.SettleReservationRequest.
+ * Use `create(SettleReservationRequestSchema)` to create a new message.
  */
-export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 0);
-
-/**
- * @generated from message access.booking.v1.RecordReservationRequest
- */
-export type RecordReservationRequest = Message<"access.booking.v1.RecordReservationRequest"> & {
-  /**
-   * @generated from field: access.booking.v1.Reservation reservation = 1;
-   */
-  reservation?: Reservation | undefined;
-};
-
-/**
- * Describes the message access.booking.v1.RecordReservationRequest.
- * Use `create(RecordReservationRequestSchema)` to create a new message.
- */
-export const RecordReservationRequestSchema: GenMessage<RecordReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 1);
-
-/**
- * @generated from message access.booking.v1.RecordReservationResponse
- */
-export type RecordReservationResponse = Message<"access.booking.v1.RecordReservationResponse"> & {
-  /**
-   * @generated from field: access.booking.v1.Reservation reservation = 1;
-   */
-  reservation?: Reservation | undefined;
-};
-
-/**
- * Describes the message access.booking.v1.RecordReservationResponse.
- * Use `create(RecordReservationResponseSchema)` to create a new message.
- */
-export const RecordReservationResponseSchema: GenMessage<RecordReservationResponse> = /*@__PURE__*/
+export const SettleReservationRequestSchema: GenMessage<SettleReservationRequest> = /*@__PURE__*/
   messageDesc(file_access_booking_v1_booking_access, 2);
+
+/**
+ * @generated from message access.booking.v1.SettleReservationResponse
+ */
+export type SettleReservationResponse = Message<"access.booking.v1.SettleReservationResponse"> & {
+  /**
+   * @generated from field: contracts.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.SettleReservationResponse.
+ * Use `create(SettleReservationResponseSchema)` to create a new message.
+ */
+export const SettleReservationResponseSchema: GenMessage<SettleReservationResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 3);
 
 /**
  * @generated from message access.booking.v1.GetReservationRequest
@@ -124,14 +198,14 @@ export type GetReservationRequest = Message<"access.booking.v1.GetReservationReq
  * Use `create(GetReservationRequestSchema)` to create a new message.
  */
 export const GetReservationRequestSchema: GenMessage<GetReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 3);
+  messageDesc(file_access_booking_v1_booking_access, 4);
 
 /**
  * @generated from message access.booking.v1.GetReservationResponse
  */
 export type GetReservationResponse = Message<"access.booking.v1.GetReservationResponse"> & {
   /**
-   * @generated from field: access.booking.v1.Reservation reservation = 1;
+   * @generated from field: contracts.v1.Reservation reservation = 1;
    */
   reservation?: Reservation | undefined;
 };
@@ -141,22 +215,148 @@ export type GetReservationResponse = Message<"access.booking.v1.GetReservationRe
  * Use `create(GetReservationResponseSchema)` to create a new message.
  */
 export const GetReservationResponseSchema: GenMessage<GetReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 4);
+  messageDesc(file_access_booking_v1_booking_access, 5);
+
+/**
+ * @generated from message access.booking.v1.ListPatientReservationsRequest
+ */
+export type ListPatientReservationsRequest = Message<"access.booking.v1.ListPatientReservationsRequest"> & {
+  /**
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+};
+
+/**
+ * Describes the message access.booking.v1.ListPatientReservationsRequest.
+ * Use `create(ListPatientReservationsRequestSchema)` to create a new message.
+ */
+export const ListPatientReservationsRequestSchema: GenMessage<ListPatientReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 6);
+
+/**
+ * @generated from message access.booking.v1.ListPatientReservationsResponse
+ */
+export type ListPatientReservationsResponse = Message<"access.booking.v1.ListPatientReservationsResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+};
+
+/**
+ * Describes the message access.booking.v1.ListPatientReservationsResponse.
+ * Use `create(ListPatientReservationsResponseSchema)` to create a new message.
+ */
+export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 7);
+
+/**
+ * @generated from message access.booking.v1.ListPendingReservationsRequest
+ */
+export type ListPendingReservationsRequest = Message<"access.booking.v1.ListPendingReservationsRequest"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp began_before = 1;
+   */
+  beganBefore?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.ListPendingReservationsRequest.
+ * Use `create(ListPendingReservationsRequestSchema)` to create a new message.
+ */
+export const ListPendingReservationsRequestSchema: GenMessage<ListPendingReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 8);
+
+/**
+ * @generated from message access.booking.v1.ListPendingReservationsResponse
+ */
+export type ListPendingReservationsResponse = Message<"access.booking.v1.ListPendingReservationsResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+};
+
+/**
+ * Describes the message access.booking.v1.ListPendingReservationsResponse.
+ * Use `create(ListPendingReservationsResponseSchema)` to create a new message.
+ */
+export const ListPendingReservationsResponseSchema: GenMessage<ListPendingReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 9);
+
+/**
+ * @generated from enum access.booking.v1.BeginOutcome
+ */
+export enum BeginOutcome {
+  /**
+   * @generated from enum value: BEGIN_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Slot claimed, reservation pending: go ahead and ask the provider.
+   *
+   * @generated from enum value: BEGIN_OUTCOME_STARTED = 1;
+   */
+  STARTED = 1,
+
+  /**
+   * The key was used before with this body and is complete: answer with the stored response.
+   *
+   * @generated from enum value: BEGIN_OUTCOME_REPLAY = 2;
+   */
+  REPLAY = 2,
+
+  /**
+   * The key was used before with this body and the first request still runs.
+   *
+   * @generated from enum value: BEGIN_OUTCOME_IN_PROGRESS = 3;
+   */
+  IN_PROGRESS = 3,
+
+  /**
+   * The key was used before with another body.
+   *
+   * @generated from enum value: BEGIN_OUTCOME_KEY_REUSED = 4;
+   */
+  KEY_REUSED = 4,
+}
+
+/**
+ * Describes the enum access.booking.v1.BeginOutcome.
+ */
+export const BeginOutcomeSchema: GenEnum<BeginOutcome> = /*@__PURE__*/
+  enumDesc(file_access_booking_v1_booking_access, 0);
 
 /**
  * @generated from service access.booking.v1.BookingAccessService
  */
 export const BookingAccessService: GenService<{
   /**
-   * Claims the provider slot and records the reservation in one transaction.
-   * Fails with ALREADY_EXISTS when the slot is already claimed.
+   * Claims the provider slot, records the reservation as pending and the
+   * idempotency key as in progress, all in one transaction. A slot already
+   * claimed fails with ALREADY_EXISTS; a known idempotency key answers with
+   * what happened to it instead (see BeginReservationResponse.outcome).
    *
-   * @generated from rpc access.booking.v1.BookingAccessService.RecordReservation
+   * @generated from rpc access.booking.v1.BookingAccessService.BeginReservation
    */
-  recordReservation: {
+  beginReservation: {
     methodKind: "unary";
-    input: typeof RecordReservationRequestSchema;
-    output: typeof RecordReservationResponseSchema;
+    input: typeof BeginReservationRequestSchema;
+    output: typeof BeginReservationResponseSchema;
+  },
+  /**
+   * Moves a reservation from one status to another, only if it still has the
+   * expected status (FAILED_PRECONDITION otherwise). Releasing frees the slot
+   * claim in the same transaction; a stored response completes the key.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.SettleReservation
+   */
+  settleReservation: {
+    methodKind: "unary";
+    input: typeof SettleReservationRequestSchema;
+    output: typeof SettleReservationResponseSchema;
   },
   /**
    * @generated from rpc access.booking.v1.BookingAccessService.GetReservation
@@ -165,6 +365,24 @@ export const BookingAccessService: GenService<{
     methodKind: "unary";
     input: typeof GetReservationRequestSchema;
     output: typeof GetReservationResponseSchema;
+  },
+  /**
+   * @generated from rpc access.booking.v1.BookingAccessService.ListPatientReservations
+   */
+  listPatientReservations: {
+    methodKind: "unary";
+    input: typeof ListPatientReservationsRequestSchema;
+    output: typeof ListPatientReservationsResponseSchema;
+  },
+  /**
+   * Reservations still pending that began before `began_before`: the reconciler's work list.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.ListPendingReservations
+   */
+  listPendingReservations: {
+    methodKind: "unary";
+    input: typeof ListPendingReservationsRequestSchema;
+    output: typeof ListPendingReservationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_booking_v1_booking_access, 0);

@@ -1,46 +1,65 @@
+import { createHash } from "node:crypto";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { HttpProblem } from "../problem-details.js";
+import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
+import type { BookingManagerClient } from "../booking-manager-client.js";
 import { PatientSchema, ReservationSchema, problemResponses, ref } from "../schemas.js";
-
-/*
- * The reservation routes, contract first: their shapes are in the OpenAPI
- * document already so Vården can build against them, but they answer 501
- * until reservations land (issue #3).
- */
-const notYet = async () => {
-  throw new HttpProblem(501, "not-implemented", "reservations are not implemented yet");
-};
 
 const idempotencyKey = Type.Object({
   "idempotency-key": Type.String({
     minLength: 1,
     maxLength: 255,
-    description: "Required on every unsafe request: a retry with the same key and body returns the first result.",
+    description:
+      "Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); " +
+      "the same key with another body is refused (422); a retry while the first still runs gets 409.",
   }),
 });
-const reservationId = Type.Object({ reservationId: Type.String({ minLength: 1 }) });
+const reservationId = Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) });
 const tags = ["reservations"];
 
-export const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
   app.post(
     "/v1/reservations",
     {
       schema: {
         operationId: "createReservation",
         tags,
-        summary: "Reserve a slot (not implemented yet: 501)",
+        summary: "Reserve a slot: a hold where the provider supports it, else a booking",
+        description:
+          "Always re-checked live with the provider. 201 with status `held` (confirm before `holdExpiresAt`) or `confirmed`; " +
+          "202 with status `pending` when the provider did not answer in time (we verify with it; poll the reservation). " +
+          "409 when the slot is taken; 422 when a rule forbids it (lead time, slot in the past) or the Idempotency-Key was used for another body.",
         headers: idempotencyKey,
         body: Type.Object({
-          slotId: Type.String({ minLength: 1, description: "A slotId from /v1/availability." }),
+          slotId: Type.String({ minLength: 1, maxLength: 2000, description: "A slotId from /v1/availability, unchanged." }),
           treatmentId: Type.String({ minLength: 1 }),
           patient: ref(PatientSchema),
           note: Type.Optional(Type.String({ maxLength: 1000 })),
         }),
-        response: { 201: ref(ReservationSchema), ...problemResponses(400, 409, 422, 501, 503) },
+        response: { 201: ref(ReservationSchema), 202: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
       },
     },
-    notYet,
+    async (request, reply) => {
+      const { slotId, treatmentId, patient, note } = request.body;
+      const result = await bookingManager.createReservation({
+        idempotencyKey: request.headers["idempotency-key"],
+        requestHash: hashBody(request.body),
+        slotId,
+        treatmentId,
+        patient: {
+          name: patient.name,
+          personalIdentityNumber: patient.personalIdentityNumber ?? "",
+          dateOfBirth: patient.dateOfBirth ?? "",
+          phone: patient.phone,
+          email: patient.email,
+        },
+        note: note ?? "",
+      });
+      if (result.replayed) reply.header("idempotent-replayed", "true");
+      const body = toReservation(result);
+      return reply.code(body.status === "pending" ? 202 : 201).header("location", `/v1/reservations/${body.id}`).send(body);
+    },
   );
 
   app.get(
@@ -49,30 +68,47 @@ export const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: "getReservation",
         tags,
-        summary: "Look up a reservation (not implemented yet: 501)",
+        summary: "Look up a reservation",
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses(404, 501) },
+        response: { 200: ref(ReservationSchema), ...problemResponses(404) },
       },
     },
-    notYet,
+    async (request) => toReservation(await bookingManager.getReservation({ id: request.params.reservationId })),
   );
 
-  for (const action of ["confirm", "cancel"] as const) {
-    app.post(
-      `/v1/reservations/:reservationId/${action}`,
-      {
-        schema: {
-          operationId: `${action}Reservation`,
-          tags,
-          summary: `${action === "confirm" ? "Confirm a held" : "Cancel a"} reservation (not implemented yet: 501)`,
-          headers: idempotencyKey,
-          params: reservationId,
-          response: { 200: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 501) },
-        },
+  app.post(
+    "/v1/reservations/:reservationId/confirm",
+    {
+      schema: {
+        operationId: "confirmReservation",
+        tags,
+        summary: "Confirm a held reservation before its hold expires",
+        description: "Confirming a confirmed reservation returns it unchanged. 422 when the hold has expired.",
+        headers: idempotencyKey,
+        params: reservationId,
+        response: { 200: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
       },
-      notYet,
-    );
-  }
+    },
+    async (request) => toReservation(await bookingManager.confirmReservation({ id: request.params.reservationId })),
+  );
+
+  app.post(
+    "/v1/reservations/:reservationId/cancel",
+    {
+      schema: {
+        operationId: "cancelReservation",
+        tags,
+        summary: "Cancel a held or confirmed reservation",
+        description:
+          "Cancelling a cancelled reservation returns it unchanged. 422 inside the treatment's cancellation window; " +
+          "409 while the reservation is still pending verification.",
+        headers: idempotencyKey,
+        params: reservationId,
+        response: { 200: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
+      },
+    },
+    async (request) => toReservation(await bookingManager.cancelReservation({ id: request.params.reservationId })),
+  );
 
   app.get(
     "/v1/patients/:patientId/reservations",
@@ -80,11 +116,66 @@ export const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: "listPatientReservations",
         tags,
-        summary: "A patient's reservations (not implemented yet: 501)",
-        params: Type.Object({ patientId: Type.String({ minLength: 1 }) }),
-        response: { 200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }), ...problemResponses(404, 501) },
+        summary: "A patient's reservations, by start",
+        description: "patientId is the opaque id every reservation of the patient carries; it never contains personal data.",
+        params: Type.Object({ patientId: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }), ...problemResponses(400) },
       },
     },
-    notYet,
+    async (request) => {
+      const { reservations } = await bookingManager.listPatientReservations({ patientId: request.params.patientId });
+      return { items: reservations.map(toReservation) };
+    },
   );
 };
+
+/** Same body, same hash, whatever the key order or spacing the client used. */
+function hashBody(body: unknown): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("base64url");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+type ReservationBody = {
+  id: string;
+  status: "pending" | "held" | "confirmed" | "cancelled" | "released" | "expired";
+  slotId: string;
+  treatmentId: string;
+  clinicId: string;
+  start: string;
+  end: string;
+  localStart: string;
+  localEnd: string;
+  timeZone: string;
+  patientId: string;
+  holdExpiresAt?: string;
+  statusReason?: string;
+};
+
+function toReservation(result: ReservationResult): ReservationBody {
+  const r = result.reservation!;
+  return {
+    id: r.id,
+    status: r.status as ReservationBody["status"],
+    slotId: r.slotId,
+    treatmentId: r.treatmentId,
+    clinicId: r.clinicId,
+    start: timestampDate(r.start!).toISOString(),
+    end: timestampDate(r.end!).toISOString(),
+    localStart: result.localStart,
+    localEnd: result.localEnd,
+    timeZone: r.timeZone,
+    patientId: r.patientId,
+    ...(r.holdExpiresAt ? { holdExpiresAt: timestampDate(r.holdExpiresAt).toISOString() } : {}),
+    ...(r.statusReason ? { statusReason: r.statusReason } : {}),
+  };
+}

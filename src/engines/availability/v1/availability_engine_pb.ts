@@ -9,13 +9,74 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Offering, ProviderOutcome, Slot, TimeWindow, Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file engines/availability/v1/availability_engine.proto.
  */
 export const file_engines_availability_v1_availability_engine: GenFile = /*@__PURE__*/
-  fileDesc("CjFlbmdpbmVzL2F2YWlsYWJpbGl0eS92MS9hdmFpbGFiaWxpdHlfZW5naW5lLnByb3RvEhdlbmdpbmVzLmF2YWlsYWJpbGl0eS52MSLxAQoXRmluZEF2YWlsYWJpbGl0eVJlcXVlc3QSKgoJdHJlYXRtZW50GAEgASgLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudBIpCglvZmZlcmluZ3MYAiADKAsyFi5jb250cmFjdHMudjEuT2ZmZXJpbmcSKAoGd2luZG93GAMgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3cSFwoPbG9jYWxfZnJvbV9kYXRlGAQgASgJEhUKDWxvY2FsX3RvX2RhdGUYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiiAEKGEZpbmRBdmFpbGFiaWxpdHlSZXNwb25zZRIhCgVzbG90cxgBIAMoCzISLmNvbnRyYWN0cy52MS5TbG90EjAKCXByb3ZpZGVycxgCIAMoCzIdLmNvbnRyYWN0cy52MS5Qcm92aWRlck91dGNvbWUSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJMpQBChlBdmFpbGFiaWxpdHlFbmdpbmVTZXJ2aWNlEncKEEZpbmRBdmFpbGFiaWxpdHkSMC5lbmdpbmVzLmF2YWlsYWJpbGl0eS52MS5GaW5kQXZhaWxhYmlsaXR5UmVxdWVzdBoxLmVuZ2luZXMuYXZhaWxhYmlsaXR5LnYxLkZpbmRBdmFpbGFiaWxpdHlSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking]);
+  fileDesc("CjFlbmdpbmVzL2F2YWlsYWJpbGl0eS92MS9hdmFpbGFiaWxpdHlfZW5naW5lLnByb3RvEhdlbmdpbmVzLmF2YWlsYWJpbGl0eS52MSIlChJSZXNvbHZlU2xvdFJlcXVlc3QSDwoHc2xvdF9pZBgBIAEoCSLKAQoTUmVzb2x2ZVNsb3RSZXNwb25zZRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIYChBwcm92aWRlcl9zbG90X2lkGAIgASgJEhEKCWNsaW5pY19pZBgDIAEoCRIUCgx0cmVhdG1lbnRfaWQYBCABKAkSKQoFc3RhcnQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8QEKF0ZpbmRBdmFpbGFiaWxpdHlSZXF1ZXN0EioKCXRyZWF0bWVudBgBIAEoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQSKQoJb2ZmZXJpbmdzGAIgAygLMhYuY29udHJhY3RzLnYxLk9mZmVyaW5nEigKBndpbmRvdxgDIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93EhcKD2xvY2FsX2Zyb21fZGF0ZRgEIAEoCRIVCg1sb2NhbF90b19kYXRlGAUgASgJEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJIogBChhGaW5kQXZhaWxhYmlsaXR5UmVzcG9uc2USIQoFc2xvdHMYASADKAsyEi5jb250cmFjdHMudjEuU2xvdBIwCglwcm92aWRlcnMYAiADKAsyHS5jb250cmFjdHMudjEuUHJvdmlkZXJPdXRjb21lEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCTL+AQoZQXZhaWxhYmlsaXR5RW5naW5lU2VydmljZRJ3ChBGaW5kQXZhaWxhYmlsaXR5EjAuZW5naW5lcy5hdmFpbGFiaWxpdHkudjEuRmluZEF2YWlsYWJpbGl0eVJlcXVlc3QaMS5lbmdpbmVzLmF2YWlsYWJpbGl0eS52MS5GaW5kQXZhaWxhYmlsaXR5UmVzcG9uc2USaAoLUmVzb2x2ZVNsb3QSKy5lbmdpbmVzLmF2YWlsYWJpbGl0eS52MS5SZXNvbHZlU2xvdFJlcXVlc3QaLC5lbmdpbmVzLmF2YWlsYWJpbGl0eS52MS5SZXNvbHZlU2xvdFJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message engines.availability.v1.ResolveSlotRequest
+ */
+export type ResolveSlotRequest = Message<"engines.availability.v1.ResolveSlotRequest"> & {
+  /**
+   * @generated from field: string slot_id = 1;
+   */
+  slotId: string;
+};
+
+/**
+ * Describes the message engines.availability.v1.ResolveSlotRequest.
+ * Use `create(ResolveSlotRequestSchema)` to create a new message.
+ */
+export const ResolveSlotRequestSchema: GenMessage<ResolveSlotRequest> = /*@__PURE__*/
+  messageDesc(file_engines_availability_v1_availability_engine, 0);
+
+/**
+ * @generated from message engines.availability.v1.ResolveSlotResponse
+ */
+export type ResolveSlotResponse = Message<"engines.availability.v1.ResolveSlotResponse"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string provider_slot_id = 2;
+   */
+  providerSlotId: string;
+
+  /**
+   * @generated from field: string clinic_id = 3;
+   */
+  clinicId: string;
+
+  /**
+   * @generated from field: string treatment_id = 4;
+   */
+  treatmentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 5;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 6;
+   */
+  end?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message engines.availability.v1.ResolveSlotResponse.
+ * Use `create(ResolveSlotResponseSchema)` to create a new message.
+ */
+export const ResolveSlotResponseSchema: GenMessage<ResolveSlotResponse> = /*@__PURE__*/
+  messageDesc(file_engines_availability_v1_availability_engine, 1);
 
 /**
  * @generated from message engines.availability.v1.FindAvailabilityRequest
@@ -67,7 +128,7 @@ export type FindAvailabilityRequest = Message<"engines.availability.v1.FindAvail
  * Use `create(FindAvailabilityRequestSchema)` to create a new message.
  */
 export const FindAvailabilityRequestSchema: GenMessage<FindAvailabilityRequest> = /*@__PURE__*/
-  messageDesc(file_engines_availability_v1_availability_engine, 0);
+  messageDesc(file_engines_availability_v1_availability_engine, 2);
 
 /**
  * @generated from message engines.availability.v1.FindAvailabilityResponse
@@ -94,7 +155,7 @@ export type FindAvailabilityResponse = Message<"engines.availability.v1.FindAvai
  * Use `create(FindAvailabilityResponseSchema)` to create a new message.
  */
 export const FindAvailabilityResponseSchema: GenMessage<FindAvailabilityResponse> = /*@__PURE__*/
-  messageDesc(file_engines_availability_v1_availability_engine, 1);
+  messageDesc(file_engines_availability_v1_availability_engine, 3);
 
 /**
  * @generated from service engines.availability.v1.AvailabilityEngineService
@@ -107,6 +168,17 @@ export const AvailabilityEngineService: GenService<{
     methodKind: "unary";
     input: typeof FindAvailabilityRequestSchema;
     output: typeof FindAvailabilityResponseSchema;
+  },
+  /**
+   * Reads a slot id handed out by FindAvailability back into the provider's
+   * slot. INVALID_ARGUMENT when it was altered or not made by us.
+   *
+   * @generated from rpc engines.availability.v1.AvailabilityEngineService.ResolveSlot
+   */
+  resolveSlot: {
+    methodKind: "unary";
+    input: typeof ResolveSlotRequestSchema;
+    output: typeof ResolveSlotResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_engines_availability_v1_availability_engine, 0);

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file engines/reservation/v1/reservation_engine.proto.
  */
 export const file_engines_reservation_v1_reservation_engine: GenFile = /*@__PURE__*/
-  fileDesc("Ci9lbmdpbmVzL3Jlc2VydmF0aW9uL3YxL3Jlc2VydmF0aW9uX2VuZ2luZS5wcm90bxIWZW5naW5lcy5yZXNlcnZhdGlvbi52MSKhAQoaRXZhbHVhdGVSZXNlcnZhdGlvblJlcXVlc3QSKgoJdHJlYXRtZW50GAEgASgLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudBIuCgpzbG90X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi0KDVJ1bGVWaW9sYXRpb24SDAoEY29kZRgBIAEoCRIOCgZyZWFzb24YAiABKAkiaQobRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEg8KB2FsbG93ZWQYASABKAgSOQoKdmlvbGF0aW9ucxgCIAMoCzIlLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuUnVsZVZpb2xhdGlvbjKaAQoYUmVzZXJ2YXRpb25FbmdpbmVTZXJ2aWNlEn4KE0V2YWx1YXRlUmVzZXJ2YXRpb24SMi5lbmdpbmVzLnJlc2VydmF0aW9uLnYxLkV2YWx1YXRlUmVzZXJ2YXRpb25SZXF1ZXN0GjMuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZVJlc2VydmF0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("Ci9lbmdpbmVzL3Jlc2VydmF0aW9uL3YxL3Jlc2VydmF0aW9uX2VuZ2luZS5wcm90bxIWZW5naW5lcy5yZXNlcnZhdGlvbi52MSKhAQoaRXZhbHVhdGVSZXNlcnZhdGlvblJlcXVlc3QSKgoJdHJlYXRtZW50GAEgASgLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudBIuCgpzbG90X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi0KDVJ1bGVWaW9sYXRpb24SDAoEY29kZRgBIAEoCRIOCgZyZWFzb24YAiABKAkifwobRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEg8KB2FsbG93ZWQYASABKAgSOQoKdmlvbGF0aW9ucxgCIAMoCzIlLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuUnVsZVZpb2xhdGlvbhIUCgxob2xkX3NlY29uZHMYAyABKAUiogEKG0V2YWx1YXRlQ2FuY2VsbGF0aW9uUmVxdWVzdBIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50Ei4KCnNsb3Rfc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA25vdxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagocRXZhbHVhdGVDYW5jZWxsYXRpb25SZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEjkKCnZpb2xhdGlvbnMYAiADKAsyJS5lbmdpbmVzLnJlc2VydmF0aW9uLnYxLlJ1bGVWaW9sYXRpb24yngIKGFJlc2VydmF0aW9uRW5naW5lU2VydmljZRJ+ChNFdmFsdWF0ZVJlc2VydmF0aW9uEjIuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZVJlc2VydmF0aW9uUmVxdWVzdBozLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEoEBChRFdmFsdWF0ZUNhbmNlbGxhdGlvbhIzLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVDYW5jZWxsYXRpb25SZXF1ZXN0GjQuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZUNhbmNlbGxhdGlvblJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message engines.reservation.v1.EvaluateReservationRequest
@@ -86,6 +86,13 @@ export type EvaluateReservationResponse = Message<"engines.reservation.v1.Evalua
    * @generated from field: repeated engines.reservation.v1.RuleViolation violations = 2;
    */
   violations: RuleViolation[];
+
+  /**
+   * Where the provider supports holds: how long to hold before confirmation.
+   *
+   * @generated from field: int32 hold_seconds = 3;
+   */
+  holdSeconds: number;
 };
 
 /**
@@ -94,6 +101,55 @@ export type EvaluateReservationResponse = Message<"engines.reservation.v1.Evalua
  */
 export const EvaluateReservationResponseSchema: GenMessage<EvaluateReservationResponse> = /*@__PURE__*/
   messageDesc(file_engines_reservation_v1_reservation_engine, 2);
+
+/**
+ * @generated from message engines.reservation.v1.EvaluateCancellationRequest
+ */
+export type EvaluateCancellationRequest = Message<"engines.reservation.v1.EvaluateCancellationRequest"> & {
+  /**
+   * @generated from field: contracts.v1.Treatment treatment = 1;
+   */
+  treatment?: Treatment | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp slot_start = 2;
+   */
+  slotStart?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message engines.reservation.v1.EvaluateCancellationRequest.
+ * Use `create(EvaluateCancellationRequestSchema)` to create a new message.
+ */
+export const EvaluateCancellationRequestSchema: GenMessage<EvaluateCancellationRequest> = /*@__PURE__*/
+  messageDesc(file_engines_reservation_v1_reservation_engine, 3);
+
+/**
+ * @generated from message engines.reservation.v1.EvaluateCancellationResponse
+ */
+export type EvaluateCancellationResponse = Message<"engines.reservation.v1.EvaluateCancellationResponse"> & {
+  /**
+   * @generated from field: bool allowed = 1;
+   */
+  allowed: boolean;
+
+  /**
+   * @generated from field: repeated engines.reservation.v1.RuleViolation violations = 2;
+   */
+  violations: RuleViolation[];
+};
+
+/**
+ * Describes the message engines.reservation.v1.EvaluateCancellationResponse.
+ * Use `create(EvaluateCancellationResponseSchema)` to create a new message.
+ */
+export const EvaluateCancellationResponseSchema: GenMessage<EvaluateCancellationResponse> = /*@__PURE__*/
+  messageDesc(file_engines_reservation_v1_reservation_engine, 4);
 
 /**
  * @generated from service engines.reservation.v1.ReservationEngineService
@@ -106,6 +162,16 @@ export const ReservationEngineService: GenService<{
     methodKind: "unary";
     input: typeof EvaluateReservationRequestSchema;
     output: typeof EvaluateReservationResponseSchema;
+  },
+  /**
+   * May a reservation starting at slot_start still be cancelled at `now`?
+   *
+   * @generated from rpc engines.reservation.v1.ReservationEngineService.EvaluateCancellation
+   */
+  evaluateCancellation: {
+    methodKind: "unary";
+    input: typeof EvaluateCancellationRequestSchema;
+    output: typeof EvaluateCancellationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_engines_reservation_v1_reservation_engine, 0);

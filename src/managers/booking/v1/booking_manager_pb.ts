@@ -7,7 +7,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Clinic, ProviderOutcome, Slot, TimeWindow, Treatment } from "../../../contracts/v1/booking_pb.js";
+import type { Clinic, Patient, ProviderOutcome, Reservation, Slot, TimeWindow, Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,226 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file managers/booking/v1/booking_manager.proto.
  */
 export const file_managers_booking_v1_booking_manager: GenFile = /*@__PURE__*/
-  fileDesc("CiltYW5hZ2Vycy9ib29raW5nL3YxL2Jvb2tpbmdfbWFuYWdlci5wcm90bxITbWFuYWdlcnMuYm9va2luZy52MSIXChVMaXN0VHJlYXRtZW50c1JlcXVlc3QiRQoWTGlzdFRyZWF0bWVudHNSZXNwb25zZRIrCgp0cmVhdG1lbnRzGAEgAygLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudCIqChJMaXN0Q2xpbmljc1JlcXVlc3QSFAoMdHJlYXRtZW50X2lkGAEgASgJIjwKE0xpc3RDbGluaWNzUmVzcG9uc2USJQoHY2xpbmljcxgBIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMixgEKGVNlYXJjaEF2YWlsYWJpbGl0eVJlcXVlc3QSFAoMdHJlYXRtZW50X2lkGAEgASgJEhIKCmNsaW5pY19pZHMYAiADKAkSKAoGd2luZG93GAMgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3cSFwoPbG9jYWxfZnJvbV9kYXRlGAQgASgJEhUKDWxvY2FsX3RvX2RhdGUYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiigEKGlNlYXJjaEF2YWlsYWJpbGl0eVJlc3BvbnNlEiEKBXNsb3RzGAEgAygLMhIuY29udHJhY3RzLnYxLlNsb3QSMAoJcHJvdmlkZXJzGAIgAygLMh0uY29udHJhY3RzLnYxLlByb3ZpZGVyT3V0Y29tZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAky2wIKFUJvb2tpbmdNYW5hZ2VyU2VydmljZRJpCg5MaXN0VHJlYXRtZW50cxIqLm1hbmFnZXJzLmJvb2tpbmcudjEuTGlzdFRyZWF0bWVudHNSZXF1ZXN0GisubWFuYWdlcnMuYm9va2luZy52MS5MaXN0VHJlYXRtZW50c1Jlc3BvbnNlEmAKC0xpc3RDbGluaWNzEicubWFuYWdlcnMuYm9va2luZy52MS5MaXN0Q2xpbmljc1JlcXVlc3QaKC5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RDbGluaWNzUmVzcG9uc2USdQoSU2VhcmNoQXZhaWxhYmlsaXR5Ei4ubWFuYWdlcnMuYm9va2luZy52MS5TZWFyY2hBdmFpbGFiaWxpdHlSZXF1ZXN0Gi8ubWFuYWdlcnMuYm9va2luZy52MS5TZWFyY2hBdmFpbGFiaWxpdHlSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking]);
+  fileDesc("CiltYW5hZ2Vycy9ib29raW5nL3YxL2Jvb2tpbmdfbWFuYWdlci5wcm90bxITbWFuYWdlcnMuYm9va2luZy52MSKmAQoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAiABKAkSDwoHc2xvdF9pZBgDIAEoCRIUCgx0cmVhdG1lbnRfaWQYBCABKAkSJgoHcGF0aWVudBgFIAEoCzIVLmNvbnRyYWN0cy52MS5QYXRpZW50EgwKBG5vdGUYBiABKAkifQoRUmVzZXJ2YXRpb25SZXN1bHQSLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24SEwoLbG9jYWxfc3RhcnQYAiABKAkSEQoJbG9jYWxfZW5kGAMgASgJEhAKCHJlcGxheWVkGAQgASgIIiMKFUdldFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSInChlDb25maXJtUmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIiYKGENhbmNlbFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSI0Ch5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QSEgoKcGF0aWVudF9pZBgBIAEoCSJfCh9MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEjwKDHJlc2VydmF0aW9ucxgBIAMoCzImLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQiNwocUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVxdWVzdBIXCg9taW5fYWdlX3NlY29uZHMYASABKAUibAodUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVzcG9uc2USEAoIZXhhbWluZWQYASABKAUSEQoJY29uZmlybWVkGAIgASgFEhAKCHJlbGVhc2VkGAMgASgFEhQKDGxlZnRfcGVuZGluZxgEIAEoBSIXChVMaXN0VHJlYXRtZW50c1JlcXVlc3QiRQoWTGlzdFRyZWF0bWVudHNSZXNwb25zZRIrCgp0cmVhdG1lbnRzGAEgAygLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudCIqChJMaXN0Q2xpbmljc1JlcXVlc3QSFAoMdHJlYXRtZW50X2lkGAEgASgJIjwKE0xpc3RDbGluaWNzUmVzcG9uc2USJQoHY2xpbmljcxgBIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMixgEKGVNlYXJjaEF2YWlsYWJpbGl0eVJlcXVlc3QSFAoMdHJlYXRtZW50X2lkGAEgASgJEhIKCmNsaW5pY19pZHMYAiADKAkSKAoGd2luZG93GAMgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3cSFwoPbG9jYWxfZnJvbV9kYXRlGAQgASgJEhUKDWxvY2FsX3RvX2RhdGUYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiigEKGlNlYXJjaEF2YWlsYWJpbGl0eVJlc3BvbnNlEiEKBXNsb3RzGAEgAygLMhIuY29udHJhY3RzLnYxLlNsb3QSMAoJcHJvdmlkZXJzGAIgAygLMh0uY29udHJhY3RzLnYxLlByb3ZpZGVyT3V0Y29tZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAkyjggKFUJvb2tpbmdNYW5hZ2VyU2VydmljZRJpCg5MaXN0VHJlYXRtZW50cxIqLm1hbmFnZXJzLmJvb2tpbmcudjEuTGlzdFRyZWF0bWVudHNSZXF1ZXN0GisubWFuYWdlcnMuYm9va2luZy52MS5MaXN0VHJlYXRtZW50c1Jlc3BvbnNlEmAKC0xpc3RDbGluaWNzEicubWFuYWdlcnMuYm9va2luZy52MS5MaXN0Q2xpbmljc1JlcXVlc3QaKC5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RDbGluaWNzUmVzcG9uc2USdQoSU2VhcmNoQXZhaWxhYmlsaXR5Ei4ubWFuYWdlcnMuYm9va2luZy52MS5TZWFyY2hBdmFpbGFiaWxpdHlSZXF1ZXN0Gi8ubWFuYWdlcnMuYm9va2luZy52MS5TZWFyY2hBdmFpbGFiaWxpdHlSZXNwb25zZRJqChFDcmVhdGVSZXNlcnZhdGlvbhItLm1hbmFnZXJzLmJvb2tpbmcudjEuQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0GiYubWFuYWdlcnMuYm9va2luZy52MS5SZXNlcnZhdGlvblJlc3VsdBJkCg5HZXRSZXNlcnZhdGlvbhIqLm1hbmFnZXJzLmJvb2tpbmcudjEuR2V0UmVzZXJ2YXRpb25SZXF1ZXN0GiYubWFuYWdlcnMuYm9va2luZy52MS5SZXNlcnZhdGlvblJlc3VsdBJsChJDb25maXJtUmVzZXJ2YXRpb24SLi5tYW5hZ2Vycy5ib29raW5nLnYxLkNvbmZpcm1SZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EmoKEUNhbmNlbFJlc2VydmF0aW9uEi0ubWFuYWdlcnMuYm9va2luZy52MS5DYW5jZWxSZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EoQBChdMaXN0UGF0aWVudFJlc2VydmF0aW9ucxIzLm1hbmFnZXJzLmJvb2tpbmcudjEuTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0GjQubWFuYWdlcnMuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEn4KFVJlY29uY2lsZVJlc2VydmF0aW9ucxIxLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVxdWVzdBoyLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking]);
+
+/**
+ * @generated from message managers.booking.v1.CreateReservationRequest
+ */
+export type CreateReservationRequest = Message<"managers.booking.v1.CreateReservationRequest"> & {
+  /**
+   * @generated from field: string idempotency_key = 1;
+   */
+  idempotencyKey: string;
+
+  /**
+   * Hash of the request body as the client sent it.
+   *
+   * @generated from field: string request_hash = 2;
+   */
+  requestHash: string;
+
+  /**
+   * @generated from field: string slot_id = 3;
+   */
+  slotId: string;
+
+  /**
+   * @generated from field: string treatment_id = 4;
+   */
+  treatmentId: string;
+
+  /**
+   * @generated from field: contracts.v1.Patient patient = 5;
+   */
+  patient?: Patient | undefined;
+
+  /**
+   * @generated from field: string note = 6;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.CreateReservationRequest.
+ * Use `create(CreateReservationRequestSchema)` to create a new message.
+ */
+export const CreateReservationRequestSchema: GenMessage<CreateReservationRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 0);
+
+/**
+ * A reservation as Vården sees it.
+ *
+ * @generated from message managers.booking.v1.ReservationResult
+ */
+export type ReservationResult = Message<"managers.booking.v1.ReservationResult"> & {
+  /**
+   * @generated from field: contracts.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+
+  /**
+   * The start and end in the clinic's time zone, RFC 3339 with offset.
+   *
+   * @generated from field: string local_start = 2;
+   */
+  localStart: string;
+
+  /**
+   * @generated from field: string local_end = 3;
+   */
+  localEnd: string;
+
+  /**
+   * True when this answers a repeated Idempotency-Key with the first result.
+   *
+   * @generated from field: bool replayed = 4;
+   */
+  replayed: boolean;
+};
+
+/**
+ * Describes the message managers.booking.v1.ReservationResult.
+ * Use `create(ReservationResultSchema)` to create a new message.
+ */
+export const ReservationResultSchema: GenMessage<ReservationResult> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 1);
+
+/**
+ * @generated from message managers.booking.v1.GetReservationRequest
+ */
+export type GetReservationRequest = Message<"managers.booking.v1.GetReservationRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.GetReservationRequest.
+ * Use `create(GetReservationRequestSchema)` to create a new message.
+ */
+export const GetReservationRequestSchema: GenMessage<GetReservationRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 2);
+
+/**
+ * @generated from message managers.booking.v1.ConfirmReservationRequest
+ */
+export type ConfirmReservationRequest = Message<"managers.booking.v1.ConfirmReservationRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.ConfirmReservationRequest.
+ * Use `create(ConfirmReservationRequestSchema)` to create a new message.
+ */
+export const ConfirmReservationRequestSchema: GenMessage<ConfirmReservationRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 3);
+
+/**
+ * @generated from message managers.booking.v1.CancelReservationRequest
+ */
+export type CancelReservationRequest = Message<"managers.booking.v1.CancelReservationRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.CancelReservationRequest.
+ * Use `create(CancelReservationRequestSchema)` to create a new message.
+ */
+export const CancelReservationRequestSchema: GenMessage<CancelReservationRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 4);
+
+/**
+ * @generated from message managers.booking.v1.ListPatientReservationsRequest
+ */
+export type ListPatientReservationsRequest = Message<"managers.booking.v1.ListPatientReservationsRequest"> & {
+  /**
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.ListPatientReservationsRequest.
+ * Use `create(ListPatientReservationsRequestSchema)` to create a new message.
+ */
+export const ListPatientReservationsRequestSchema: GenMessage<ListPatientReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 5);
+
+/**
+ * @generated from message managers.booking.v1.ListPatientReservationsResponse
+ */
+export type ListPatientReservationsResponse = Message<"managers.booking.v1.ListPatientReservationsResponse"> & {
+  /**
+   * @generated from field: repeated managers.booking.v1.ReservationResult reservations = 1;
+   */
+  reservations: ReservationResult[];
+};
+
+/**
+ * Describes the message managers.booking.v1.ListPatientReservationsResponse.
+ * Use `create(ListPatientReservationsResponseSchema)` to create a new message.
+ */
+export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 6);
+
+/**
+ * @generated from message managers.booking.v1.ReconcileReservationsRequest
+ */
+export type ReconcileReservationsRequest = Message<"managers.booking.v1.ReconcileReservationsRequest"> & {
+  /**
+   * Only reservations pending for at least this long, so that calls still
+   * under way are left alone: longer than the longest provider deadline.
+   *
+   * @generated from field: int32 min_age_seconds = 1;
+   */
+  minAgeSeconds: number;
+};
+
+/**
+ * Describes the message managers.booking.v1.ReconcileReservationsRequest.
+ * Use `create(ReconcileReservationsRequestSchema)` to create a new message.
+ */
+export const ReconcileReservationsRequestSchema: GenMessage<ReconcileReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 7);
+
+/**
+ * @generated from message managers.booking.v1.ReconcileReservationsResponse
+ */
+export type ReconcileReservationsResponse = Message<"managers.booking.v1.ReconcileReservationsResponse"> & {
+  /**
+   * @generated from field: int32 examined = 1;
+   */
+  examined: number;
+
+  /**
+   * @generated from field: int32 confirmed = 2;
+   */
+  confirmed: number;
+
+  /**
+   * @generated from field: int32 released = 3;
+   */
+  released: number;
+
+  /**
+   * @generated from field: int32 left_pending = 4;
+   */
+  leftPending: number;
+};
+
+/**
+ * Describes the message managers.booking.v1.ReconcileReservationsResponse.
+ * Use `create(ReconcileReservationsResponseSchema)` to create a new message.
+ */
+export const ReconcileReservationsResponseSchema: GenMessage<ReconcileReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 8);
 
 /**
  * @generated from message managers.booking.v1.ListTreatmentsRequest
@@ -28,7 +247,7 @@ export type ListTreatmentsRequest = Message<"managers.booking.v1.ListTreatmentsR
  * Use `create(ListTreatmentsRequestSchema)` to create a new message.
  */
 export const ListTreatmentsRequestSchema: GenMessage<ListTreatmentsRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 0);
+  messageDesc(file_managers_booking_v1_booking_manager, 9);
 
 /**
  * @generated from message managers.booking.v1.ListTreatmentsResponse
@@ -45,7 +264,7 @@ export type ListTreatmentsResponse = Message<"managers.booking.v1.ListTreatments
  * Use `create(ListTreatmentsResponseSchema)` to create a new message.
  */
 export const ListTreatmentsResponseSchema: GenMessage<ListTreatmentsResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 1);
+  messageDesc(file_managers_booking_v1_booking_manager, 10);
 
 /**
  * @generated from message managers.booking.v1.ListClinicsRequest
@@ -62,7 +281,7 @@ export type ListClinicsRequest = Message<"managers.booking.v1.ListClinicsRequest
  * Use `create(ListClinicsRequestSchema)` to create a new message.
  */
 export const ListClinicsRequestSchema: GenMessage<ListClinicsRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 2);
+  messageDesc(file_managers_booking_v1_booking_manager, 11);
 
 /**
  * @generated from message managers.booking.v1.ListClinicsResponse
@@ -79,7 +298,7 @@ export type ListClinicsResponse = Message<"managers.booking.v1.ListClinicsRespon
  * Use `create(ListClinicsResponseSchema)` to create a new message.
  */
 export const ListClinicsResponseSchema: GenMessage<ListClinicsResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 3);
+  messageDesc(file_managers_booking_v1_booking_manager, 12);
 
 /**
  * @generated from message managers.booking.v1.SearchAvailabilityRequest
@@ -126,7 +345,7 @@ export type SearchAvailabilityRequest = Message<"managers.booking.v1.SearchAvail
  * Use `create(SearchAvailabilityRequestSchema)` to create a new message.
  */
 export const SearchAvailabilityRequestSchema: GenMessage<SearchAvailabilityRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 4);
+  messageDesc(file_managers_booking_v1_booking_manager, 13);
 
 /**
  * @generated from message managers.booking.v1.SearchAvailabilityResponse
@@ -153,7 +372,7 @@ export type SearchAvailabilityResponse = Message<"managers.booking.v1.SearchAvai
  * Use `create(SearchAvailabilityResponseSchema)` to create a new message.
  */
 export const SearchAvailabilityResponseSchema: GenMessage<SearchAvailabilityResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 5);
+  messageDesc(file_managers_booking_v1_booking_manager, 14);
 
 /**
  * @generated from service managers.booking.v1.BookingManagerService
@@ -182,6 +401,59 @@ export const BookingManagerService: GenService<{
     methodKind: "unary";
     input: typeof SearchAvailabilityRequestSchema;
     output: typeof SearchAvailabilityResponseSchema;
+  },
+  /**
+   * Reserves a slot: a hold where the provider supports it, else a booking.
+   *
+   * @generated from rpc managers.booking.v1.BookingManagerService.CreateReservation
+   */
+  createReservation: {
+    methodKind: "unary";
+    input: typeof CreateReservationRequestSchema;
+    output: typeof ReservationResultSchema;
+  },
+  /**
+   * @generated from rpc managers.booking.v1.BookingManagerService.GetReservation
+   */
+  getReservation: {
+    methodKind: "unary";
+    input: typeof GetReservationRequestSchema;
+    output: typeof ReservationResultSchema;
+  },
+  /**
+   * @generated from rpc managers.booking.v1.BookingManagerService.ConfirmReservation
+   */
+  confirmReservation: {
+    methodKind: "unary";
+    input: typeof ConfirmReservationRequestSchema;
+    output: typeof ReservationResultSchema;
+  },
+  /**
+   * @generated from rpc managers.booking.v1.BookingManagerService.CancelReservation
+   */
+  cancelReservation: {
+    methodKind: "unary";
+    input: typeof CancelReservationRequestSchema;
+    output: typeof ReservationResultSchema;
+  },
+  /**
+   * @generated from rpc managers.booking.v1.BookingManagerService.ListPatientReservations
+   */
+  listPatientReservations: {
+    methodKind: "unary";
+    input: typeof ListPatientReservationsRequestSchema;
+    output: typeof ListPatientReservationsResponseSchema;
+  },
+  /**
+   * Settles reservations left pending (a provider call whose answer was lost,
+   * a process that died mid-way) by asking the provider. Run on a schedule.
+   *
+   * @generated from rpc managers.booking.v1.BookingManagerService.ReconcileReservations
+   */
+  reconcileReservations: {
+    methodKind: "unary";
+    input: typeof ReconcileReservationsRequestSchema;
+    output: typeof ReconcileReservationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_managers_booking_v1_booking_manager, 0);

@@ -1,0 +1,259 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { createBookingClient, type BookingClient, type Slot } from "@booking-platform/client";
+import type { FastifyInstance } from "fastify";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createCatalogAccess } from "../../src/access/catalog/catalog-access.js";
+import { seedCatalogIfEmpty } from "../../src/access/catalog/seed-catalog.js";
+import { CatalogAccessService } from "../../src/access/catalog/v1/catalog_access_pb.js";
+import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { composeInMemorySystem } from "../../src/host/in-memory-system.js";
+import { createTestTable } from "../../src/utilities/dynamodb/testing.js";
+
+const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
+const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
+const bertil = { name: "Bertil Berg", dateOfBirth: "1985-05-05", phone: "0707654321", email: "bertil@example.se" };
+
+/**
+ * Reservations through every service, composed in one process over in-memory
+ * gRPC, against DynamoDB Local and the Klinikbokning simulator over HTTP. The
+ * manager's clock is the test's, so rules about "now" can be tested at will.
+ */
+describe("reservations", () => {
+  let table: Awaited<ReturnType<typeof createTestTable>>;
+  let simulator: KlinikbokningSimulator;
+  let api: FastifyInstance;
+  let client: BookingClient;
+  let system: Awaited<ReturnType<typeof composeInMemorySystem>>;
+  let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
+  let keys = 0;
+  const key = () => `key-${++keys}-${Date.now()}`;
+
+  beforeAll(async () => {
+    table = await createTestTable(inject("dynamodbEndpoint"));
+    simulator = await startKlinikbokningSimulator({ apiKey: "it-key" });
+    const catalog = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
+    await seedCatalogIfEmpty(createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalog))), demoCatalog);
+    system = await composeInMemorySystem({
+      documents: table.documents,
+      tableName: table.tableName,
+      providers: [{ id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: simulator.url, apiKey: "it-key", timeZone: "Europe/Stockholm" }],
+      slotTokenSecret: "integration-test-slot-secret",
+      patientIdSecret: "integration-test-patient-secret",
+      providerTimeoutMs: 400,
+      holdSeconds: 600,
+      now,
+    });
+    api = system.api;
+    await api.listen({ port: 0, host: "127.0.0.1" });
+    const address = api.server.address();
+    client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+  });
+  afterEach(() => {
+    simulator.faults = {};
+    offsetMs = 0;
+  });
+  afterAll(async () => {
+    await api.close();
+    await simulator.close();
+    await table.drop();
+  });
+
+  /** Free slots on a weekday a few weeks ahead; each test takes different ones. */
+  const used = new Set<string>();
+  async function freeSlot(treatment = "dental-hygiene", date = weekdayAhead(21)): Promise<Slot> {
+    const { data } = await client.GET("/v1/availability", { params: { query: { treatment, from: date, to: date, pageSize: 100 } } });
+    const slot = data!.items.find((s) => !used.has(`${s.clinicId}|${s.start}|${s.practitionerName}`));
+    if (slot) used.add(`${slot.clinicId}|${slot.start}|${slot.practitionerName}`);
+    if (!slot) throw new Error(`ran out of free slots on ${date}`);
+    return slot;
+  }
+  const reserve = (slot: Slot, patient: object = anna, idempotencyKey = key(), extra: object = {}) =>
+    client.POST("/v1/reservations", {
+      params: { header: { "idempotency-key": idempotencyKey } },
+      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: patient as typeof anna, ...extra },
+    });
+  const stillOffered = async (slot: Slot) => {
+    const date = slot.localStart.slice(0, 10);
+    const { data } = await client.GET("/v1/availability", { params: { query: { treatment: slot.treatmentId, clinic: [slot.clinicId], from: date, to: date, pageSize: 100 } } });
+    return data!.items.some((s) => s.start === slot.start && s.practitionerName === slot.practitionerName);
+  };
+
+  it("holds a slot for the patient, hides it from others, and confirms it", async () => {
+    const slot = await freeSlot();
+    const held = await reserve(slot);
+    expect(held.response.status).toBe(201);
+    expect(held.data).toMatchObject({ status: "held", clinicId: slot.clinicId, start: slot.start, localStart: slot.localStart });
+    expect(Date.parse(held.data!.holdExpiresAt!)).toBeGreaterThan(Date.now());
+    expect(await stillOffered(slot)).toBe(false);
+    const confirmed = await client.POST("/v1/reservations/{reservationId}/confirm", {
+      params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
+    });
+    expect(confirmed.data?.status).toBe("confirmed");
+    expect((await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: held.data!.id } } })).data?.status).toBe("confirmed");
+    const mine = await client.GET("/v1/patients/{patientId}/reservations", { params: { path: { patientId: held.data!.patientId } } });
+    expect(mine.data!.items.map((r) => r.id)).toContain(held.data!.id);
+  });
+
+  it("gives one slot to exactly one of fifty patients reserving it at once; the others get 409", async () => {
+    const slot = await freeSlot();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => reserve(slot, { ...bertil, email: `patient${i}@example.se` })),
+    );
+    const statuses = responses.map((r) => r.response.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    for (const loser of responses.filter((r) => r.response.status === 409)) {
+      expect(loser.response.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
+  it("answers a retry with the same Idempotency-Key and body with the first reservation", async () => {
+    const slot = await freeSlot();
+    const idempotencyKey = key();
+    const first = await reserve(slot, anna, idempotencyKey);
+    const retry = await reserve(slot, anna, idempotencyKey);
+    expect(retry.response.status).toBe(201);
+    expect(retry.response.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.data?.id).toBe(first.data?.id);
+  });
+
+  it("refuses the same Idempotency-Key with another body (422)", async () => {
+    const slot = await freeSlot();
+    const idempotencyKey = key();
+    await reserve(slot, anna, idempotencyKey);
+    const other = await reserve(slot, anna, idempotencyKey, { note: "something else" });
+    expect(other.response.status).toBe(422);
+    expect(other.error?.detail).toContain("Idempotency-Key");
+  });
+
+  it("answers a duplicate that arrives while the first is still running with 409", async () => {
+    const slot = await freeSlot();
+    simulator.faults = { latencyMs: 250, pathPrefix: "/api/v2/holds" };
+    const idempotencyKey = key();
+    const first = reserve(slot, anna, idempotencyKey);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const duplicate = await reserve(slot, anna, idempotencyKey);
+    expect(duplicate.response.status).toBe(409);
+    expect(duplicate.error?.detail).toContain("still being processed");
+    expect((await first).response.status).toBe(201);
+  });
+
+  it("asks the provider live: a slot taken there since the search gives 409 and is freed here", async () => {
+    const slot = await freeSlot();
+    // Someone books the slot directly at the clinic's own system.
+    const providerSlotId = JSON.parse(Buffer.from(slot.slotId.split(".")[0]!, "base64url").toString())[1] as string;
+    const direct = await fetch(`${simulator.url}/api/v2/bookings`, {
+      method: "POST",
+      headers: { "x-api-key": "it-key", "content-type": "application/json" },
+      body: JSON.stringify({ timeslotId: providerSlotId, externalReference: "walk-in", patient: { name: "Walk-in", phone: "1" } }),
+    });
+    expect(direct.status).toBe(201);
+    const attempt = await reserve(slot);
+    expect(attempt.response.status).toBe(409);
+    expect(attempt.error?.detail).toContain("no longer available");
+    expect(await stillOffered(slot)).toBe(false);
+  });
+
+  it("refuses an altered slot id with 400", async () => {
+    const slot = await freeSlot();
+    const forged = { ...slot, slotId: `${slot.slotId.split(".")[0]}.AAAA` };
+    const attempt = await reserve(forged);
+    expect(attempt.response.status).toBe(400);
+  });
+
+  it("refuses a slot inside the minimum lead time, and one in the past, with 422 and the reason", async () => {
+    const slot = await freeSlot();
+    offsetMs = Date.parse(slot.start) - Date.now() - 30 * 60_000;
+    const tooSoon = await reserve(slot);
+    expect(tooSoon.response.status).toBe(422);
+    expect(tooSoon.error?.detail).toContain("at least 60 minutes ahead");
+    offsetMs = Date.parse(slot.start) - Date.now() + 60_000;
+    const past = await reserve(slot);
+    expect(past.response.status).toBe(422);
+    expect(past.error?.detail).toContain("already begun");
+  });
+
+  it("lets an unconfirmed hold expire by itself, freeing the slot for the next patient", async () => {
+    const slot = await freeSlot();
+    const held = await reserve(slot);
+    offsetMs = 11 * 60_000; // past the 10-minute hold
+    const later = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: held.data!.id } } });
+    expect(later.data?.status).toBe("expired");
+    const confirm = await client.POST("/v1/reservations/{reservationId}/confirm", {
+      params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
+    });
+    expect(confirm.response.status).toBe(422);
+    expect(confirm.error?.detail).toContain("expired");
+  });
+
+  it("cancels a confirmed reservation, freeing the slot, but not inside the cancellation window", async () => {
+    const first = await freeSlot();
+    const held = await reserve(first);
+    await client.POST("/v1/reservations/{reservationId}/confirm", { params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } } });
+    const cancelled = await client.POST("/v1/reservations/{reservationId}/cancel", {
+      params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
+    });
+    expect(cancelled.data?.status).toBe("cancelled");
+    expect(await stillOffered(first)).toBe(true);
+
+    const second = await freeSlot();
+    const another = await reserve(second);
+    await client.POST("/v1/reservations/{reservationId}/confirm", { params: { path: { reservationId: another.data!.id }, header: { "idempotency-key": key() } } });
+    offsetMs = Date.parse(second.start) - Date.now() - 3 * 3_600_000;
+    const tooLate = await client.POST("/v1/reservations/{reservationId}/cancel", {
+      params: { path: { reservationId: another.data!.id }, header: { "idempotency-key": key() } },
+    });
+    expect(tooLate.response.status).toBe(422);
+    expect(tooLate.error?.detail).toContain("24 hours");
+  });
+
+  it("keeps a reservation whose provider answer was lost, and the reconciler confirms it from the provider", async () => {
+    const slot = await freeSlot();
+    // The provider takes the hold, but answers after our 400 ms deadline.
+    simulator.faults = { latencyMs: 700, pathPrefix: "/api/v2/holds" };
+    const idempotencyKey = key();
+    const attempt = await reserve(slot, anna, idempotencyKey);
+    expect(attempt.response.status).toBe(202);
+    expect(attempt.data?.status).toBe("pending");
+    expect((await reserve(slot, anna, idempotencyKey)).response.status).toBe(409);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    simulator.faults = {};
+    const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0 });
+    expect(tally).toMatchObject({ examined: 1, confirmed: 1, released: 0 });
+    const settled = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: attempt.data!.id } } });
+    expect(settled.data?.status).toBe("held");
+    const retry = await reserve(slot, anna, idempotencyKey);
+    expect(retry.response.status).toBe(201);
+    expect(retry.data?.id).toBe(attempt.data?.id);
+  });
+
+  it("releases a pending reservation the provider never took, so the slot is offered again", async () => {
+    const slot = await freeSlot();
+    simulator.faults = { hang: true, pathPrefix: "/api/v2/holds" };
+    const attempt = await reserve(slot);
+    expect(attempt.data?.status).toBe("pending");
+    simulator.faults = {};
+    const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0 });
+    expect(tally.released).toBeGreaterThanOrEqual(1);
+    const settled = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: attempt.data!.id } } });
+    expect(settled.data?.status).toBe("released");
+    expect((await reserve(slot, bertil)).response.status).toBe(201);
+  });
+
+  it("reserves on the spring-forward Sunday with the summer offset and the right UTC instant", async () => {
+    const slot = await freeSlot("dental-checkup", "2027-03-28");
+    const held = await reserve(slot);
+    expect(held.response.status).toBe(201);
+    expect(held.data!.localStart).toMatch(/^2027-03-28T1\d:\d\d:00\+02:00$/);
+    expect(Date.parse(held.data!.localStart)).toBe(Date.parse(held.data!.start));
+  });
+});
+
+function weekdayAhead(days: number): string {
+  const day = new Date(Date.now() + days * 86_400_000);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
