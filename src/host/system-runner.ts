@@ -15,6 +15,8 @@ export interface StartSystemOptions {
   portOffset?: number;
   /** Keep DynamoDB Local in memory instead of on disk under the topology's path. */
   inMemoryDatabase?: boolean;
+  /** Keep DynamoDB Local's files here instead of the topology's path. */
+  databasePath?: string;
   /** Extra environment for every process (tests use it to shorten deadlines). */
   env?: Record<string, string>;
   /** Where each process's output lines go, prefixed with its name. */
@@ -63,9 +65,11 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   const offset = options.portOffset ?? 0;
   const output = options.output ?? ((service, line) => process.stdout.write(`${service} | ${line}\n`));
   const urls: Record<string, string> = {};
-  for (const spec of topology.processes) urls[spec.name] = `http://127.0.0.1:${spec.port + offset}`;
+  for (const spec of topology.processes) {
+    if (spec.port !== undefined) urls[spec.name] = `http://127.0.0.1:${spec.port + offset}`;
+  }
 
-  const dbPath = options.inMemoryDatabase ? undefined : path.resolve(options.root, topology.dynamodb.path);
+  const dbPath = options.inMemoryDatabase ? undefined : path.resolve(options.root, options.databasePath ?? topology.dynamodb.path);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const dbPort = topology.dynamodb.port + offset;
   await assertPortFree("dynamodb-local", dbPort);
@@ -84,8 +88,10 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     ...options.env,
   };
   for (const spec of topology.processes) {
-    env[envVarForService(spec.name)] = urls[spec.name];
-    for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = urls[spec.name];
+    const url = urls[spec.name];
+    if (!url) continue;
+    env[envVarForService(spec.name)] = url;
+    for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = url;
   }
 
   const running = new Map<string, Running>();
@@ -93,11 +99,11 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   let stopping = false;
 
   const launch = async (spec: ProcessSpec): Promise<void> => {
-    const port = spec.port + offset;
-    await assertPortFree(spec.name, port);
+    const port = spec.port === undefined ? undefined : spec.port + offset;
+    if (port !== undefined) await assertPortFree(spec.name, port);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(options.root, spec.entry)], {
       cwd: options.root,
-      env: { ...env, ...spec.env, PORT: String(port) },
+      env: { ...env, ...spec.env, ...(port === undefined ? {} : { PORT: String(port) }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const entry: Running = {
@@ -204,16 +210,18 @@ async function assertPortFree(service: string, port: number): Promise<void> {
   });
 }
 
-async function waitUntilListening(entry: Running, port: number, timeoutMs = 30_000): Promise<void> {
+/** Until the port accepts connections; a process without a port only has to stay alive for a moment. */
+async function waitUntilListening(entry: Running, port: number | undefined, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const settleAt = Date.now() + 1000;
   while (Date.now() < deadline) {
     if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
       throw new ServiceStartError(
         entry.spec.name,
-        `it exited (${entry.child.exitCode ?? entry.child.signalCode}) before listening on port ${port}. Last output:\n${entry.recent.join("\n")}`,
+        `it exited (${entry.child.exitCode ?? entry.child.signalCode}) before ${port === undefined ? "settling" : `listening on port ${port}`}. Last output:\n${entry.recent.join("\n")}`,
       );
     }
-    if (await canConnect(port)) return;
+    if (port === undefined ? Date.now() >= settleAt : await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new ServiceStartError(entry.spec.name, `nothing listened on port ${port} within ${timeoutMs / 1000} s`);

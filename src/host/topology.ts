@@ -5,7 +5,8 @@ export type Layer = "simulator" | "access" | "engine" | "manager" | "client";
 export interface ProcessSpec {
   name: string;
   entry: string;
-  port: number;
+  /** Absent for a job that serves nothing (the reconciler). */
+  port?: number;
   layer: Layer;
   /** Provider instances this simulator stands in for: they are pointed at it. */
   serves?: string[];

@@ -258,6 +258,7 @@ describe("reservations over REST", () => {
     [Code.Aborted, 409],
     [Code.FailedPrecondition, 422],
     [Code.InvalidArgument, 400],
+    [Code.Canceled, 503],
   ])("maps the manager's %s to %s problem+json", async (code, status) => {
     await apiWith({
       createReservation: () => {

@@ -97,6 +97,8 @@ function statusOf(code: Code): [number, string] {
     case Code.Unavailable:
     case Code.DeadlineExceeded:
     case Code.ResourceExhausted:
+    // What a service dying mid-call looks like from here (its HTTP/2 stream is reset).
+    case Code.Canceled:
       return [503, "unavailable"];
     default:
       return [500, "internal"];

@@ -1,0 +1,52 @@
+/**
+ * The reconciler: settles reservations left pending (a provider whose answer
+ * was lost, a process that died mid-way) by having the booking manager ask the
+ * providers. It only calls the manager, so it sits with the other callers in
+ * the client layer. Locally it runs on an interval; in AWS an EventBridge
+ * schedule runs it with --once.
+ *
+ *   BP_RECONCILE_INTERVAL_MS     how often (default 30000)
+ *   BP_RECONCILE_MIN_AGE_SECONDS leave younger pending reservations alone (default 30,
+ *                                longer than any provider deadline)
+ */
+import { BookingManagerService } from "../../managers/booking/v1/booking_manager_pb.js";
+import { serviceUrl } from "../../utilities/config/service-env.js";
+import { createLogger } from "../../utilities/logging/logger.js";
+import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
+
+const logger = createLogger("reconciler");
+const intervalMs = Number(process.env.BP_RECONCILE_INTERVAL_MS ?? 30_000);
+const minAgeSeconds = Number(process.env.BP_RECONCILE_MIN_AGE_SECONDS ?? 30);
+const once = process.argv.includes("--once");
+const manager = grpcClient(BookingManagerService, grpcTransport(serviceUrl("booking-manager")));
+
+async function runOnce(): Promise<boolean> {
+  try {
+    const tally = await manager.reconcileReservations({ minAgeSeconds }, { timeoutMs: 60_000 });
+    const { examined, confirmed, released, leftPending } = tally;
+    if (examined > 0) logger.info({ examined, confirmed, released, leftPending }, `reconciled ${examined} pending reservations`);
+    return true;
+  } catch (error) {
+    // The manager may be restarting: say so and try at the next tick.
+    logger.warn({ err: error }, `reconciliation failed: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+if (once) {
+  process.exit((await runOnce()) ? 0 : 1);
+} else {
+  logger.info(`reconciling pending reservations every ${intervalMs} ms (older than ${minAgeSeconds} s)`);
+  let timer: NodeJS.Timeout;
+  const tick = async () => {
+    await runOnce();
+    timer = setTimeout(tick, intervalMs);
+  };
+  timer = setTimeout(tick, intervalMs);
+  const stop = () => {
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
