@@ -1,3 +1,5 @@
+import type { ResilienceSettings } from "./private/resilience.js";
+
 /**
  * The adapter contract: everything that differs between booking providers
  * lives behind it. One adapter per protocol (adapters/<name>/); provider
@@ -79,6 +81,8 @@ export interface ProviderInstanceConfig {
   baseUrl: string;
   apiKey?: string;
   timeZone: string;
+  /** Overrides of the default deadline, retries, circuit breaker and bulkhead. */
+  resilience?: Partial<ResilienceSettings>;
 }
 
 export type AdapterFactory = (instance: ProviderInstanceConfig, fetchImpl?: typeof fetch) => ProviderAdapter;

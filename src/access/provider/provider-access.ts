@@ -3,6 +3,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
+import { createProviderPolicy, defaultResilience, type CallKind, type ProviderPolicy } from "./private/resilience.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
   CapabilitiesSchema,
@@ -18,7 +19,7 @@ import {
 export interface ProviderAccessDeps {
   instances: ProviderInstanceConfig[];
   adapters: Record<string, AdapterFactory>;
-  /** Deadline for one provider call; the caller's own deadline applies too. */
+  /** Deadline for one provider call, retries included, unless the instance sets its own; the caller's deadline applies too. */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -32,15 +33,18 @@ const codeOf: Record<ProviderErrorKind, Code> = {
   rejected: Code.PermissionDenied,
   "not-found": Code.NotFound,
   "slot-unavailable": Code.FailedPrecondition,
+  // The availability engine reports both as the provider's "circuit-open" status.
+  "circuit-open": Code.ResourceExhausted,
+  overloaded: Code.ResourceExhausted,
 };
 
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
-  const timeoutMs = deps.timeoutMs ?? 3000;
-  const instances = new Map<string, { config: ProviderInstanceConfig; adapter: ProviderAdapter }>();
+  const instances = new Map<string, { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy }>();
   for (const config of deps.instances) {
     const factory = deps.adapters[config.adapter];
     if (!factory) throw new Error(`provider instance ${config.id} uses unknown adapter ${config.adapter}`);
-    instances.set(config.id, { config, adapter: factory(config, deps.fetch) });
+    const settings = { ...defaultResilience, ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}), ...config.resilience };
+    instances.set(config.id, { config, adapter: factory(config, deps.fetch), policy: createProviderPolicy(config.id, settings) });
   }
 
   const find = (id: string) => {
@@ -49,11 +53,16 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     return instance;
   };
 
-  /** One call to one provider: its deadline, and its failures as gRPC errors that name it. */
-  const call = async <T>(id: string, signal: AbortSignal, run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>): Promise<T> => {
-    const { config, adapter } = find(id);
+  /** One call to one provider under its resilience policy, its failures as gRPC errors that name it. */
+  const call = async <T>(
+    id: string,
+    kind: CallKind,
+    signal: AbortSignal,
+    run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const { config, adapter, policy } = find(id);
     try {
-      return await run(adapter, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+      return await policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal);
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       if (error instanceof ProviderError) throw new ConnectError(error.message, codeOf[error.kind]);
@@ -73,7 +82,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         throw new ConnectError("provider_clinic_code and provider_treatment_code are required", Code.InvalidArgument);
       }
       const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
-      const slots = await call(request.providerInstanceId, context.signal, (adapter, signal) =>
+      const slots = await call(request.providerInstanceId, "read", context.signal, (adapter, signal) =>
         adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
       );
       return create(FindOpenSlotsResponseSchema, {
@@ -90,7 +99,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async holdSlot(request, context) {
-      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.capabilities.supportsHold || !adapter.holdSlot) throw unsupported(request.providerInstanceId, "holds");
         return adapter.holdSlot({ providerSlotId: request.providerSlotId, reference: request.reference, holdSeconds: request.holdSeconds }, signal);
       });
@@ -98,7 +107,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async confirmHold(request, context) {
-      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.capabilities.supportsHold || !adapter.confirmHold) throw unsupported(request.providerInstanceId, "holds");
         return adapter.confirmHold({ providerBookingRef: request.providerBookingRef, patient: toPatient(request.patient), note: request.note }, signal);
       });
@@ -106,7 +115,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async bookSlot(request, context) {
-      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (adapter.capabilities.bookingMode !== "api" || !adapter.bookSlot) throw unsupported(request.providerInstanceId, "booking through its API");
         return adapter.bookSlot(
           { providerSlotId: request.providerSlotId, reference: request.reference, patient: toPatient(request.patient), note: request.note },
@@ -117,7 +126,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async cancelBooking(request, context) {
-      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
         return adapter.cancelBooking({ providerBookingRef: request.providerBookingRef }, signal);
       });
@@ -125,7 +134,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async findBooking(request, context) {
-      const state = await call(request.providerInstanceId, context.signal, (adapter, signal) => {
+      const state = await call(request.providerInstanceId, "read", context.signal, (adapter, signal) => {
         if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
         return adapter.findBooking(request.reference, signal);
       });
@@ -134,10 +143,11 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
 
     describeProviders() {
       return create(DescribeProvidersResponseSchema, {
-        providers: [...instances.values()].map(({ config, adapter }) =>
+        providers: [...instances.values()].map(({ config, adapter, policy }) =>
           create(ProviderInstanceSchema, {
             id: config.id,
             adapter: config.adapter,
+            circuitState: policy.circuitState,
             capabilities: create(CapabilitiesSchema, adapter.capabilities),
           }),
         ),

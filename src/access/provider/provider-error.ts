@@ -5,9 +5,19 @@
  * - bad-response: it answered something we cannot read (HTML, wrong types, too big);
  * - rejected: it refused our credentials or request (401, 403, 4xx);
  * - not-found: it does not know what we asked for (404);
- * - slot-unavailable: the slot is taken or the hold has lapsed: a business answer, not a fault.
+ * - slot-unavailable: the slot is taken or the hold has lapsed: a business answer, not a fault;
+ * - circuit-open: we stopped calling it for a while after repeated faults;
+ * - overloaded: too many of our calls to it are in flight already (bulkhead).
  */
-export type ProviderErrorKind = "timeout" | "unavailable" | "bad-response" | "rejected" | "not-found" | "slot-unavailable";
+export type ProviderErrorKind =
+  | "timeout"
+  | "unavailable"
+  | "bad-response"
+  | "rejected"
+  | "not-found"
+  | "slot-unavailable"
+  | "circuit-open"
+  | "overloaded";
 
 export class ProviderError extends Error {
   constructor(
@@ -34,5 +44,9 @@ function describe(kind: ProviderErrorKind): string {
       return "does not know the resource";
     case "slot-unavailable":
       return "no longer has the slot";
+    case "circuit-open":
+      return "is not being called";
+    case "overloaded":
+      return "is at our concurrency limit";
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ProviderInstanceConfig } from "./adapter.js";
+import { defaultResilience, type ResilienceSettings } from "./private/resilience.js";
 
 interface InstanceEntry {
   id?: unknown;
@@ -8,6 +9,7 @@ interface InstanceEntry {
   apiKey?: unknown;
   apiKeyEnv?: unknown;
   timeZone?: unknown;
+  resilience?: unknown;
 }
 
 /** The environment variable that overrides an instance's base URL (npm start points instances at simulators with it). */
@@ -54,6 +56,18 @@ export function loadProviderInstances(
     } else if (typeof entry.apiKey === "string") {
       apiKey = entry.apiKey;
     }
-    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone };
+    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone, resilience: readResilience(entry.resilience, where) };
   });
+}
+
+function readResilience(value: unknown, where: string): Partial<ResilienceSettings> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) throw new Error(`${where}: "resilience" must be an object`);
+  const settings: Partial<ResilienceSettings> = {};
+  for (const [name, setting] of Object.entries(value)) {
+    if (!(name in defaultResilience)) throw new Error(`${where}: unknown resilience setting "${name}" (known: ${Object.keys(defaultResilience).join(", ")})`);
+    if (typeof setting !== "number" || !Number.isInteger(setting) || setting < 0) throw new Error(`${where}: resilience.${name} must be a whole number ≥ 0`);
+    settings[name as keyof ResilienceSettings] = setting;
+  }
+  return settings;
 }
