@@ -5,8 +5,8 @@ import type { ResilienceSettings } from "./private/resilience.js";
  * lives behind it. One adapter per protocol (adapters/<name>/); provider
  * instances (base URL, credentials) are configuration, not code.
  *
- * Booking verbs are optional and follow the declared capabilities; the
- * onboarding issue adds catalog listing.
+ * Optional verbs follow the declared capabilities; the conformance kit
+ * (conformance/) checks that they do.
  */
 export interface Capabilities {
   /** The provider can hold a slot for a while before the booking is confirmed. */
@@ -51,6 +51,13 @@ export interface ProviderBookingState {
   holdExpiresAt?: Date;
 }
 
+/** A provider's own catalog, in its own codes: what onboarding maps to Vården's ids. */
+export interface ProviderCatalog {
+  clinics: Array<{ code: string; name: string; city: string; address: string; timeZone: string }>;
+  treatments: Array<{ code: string; name: string; durationMinutes: number; clinicCodes: string[] }>;
+  practitioners: Array<{ code: string; name: string; clinicCode: string; treatmentCodes: string[] }>;
+}
+
 /**
  * Every method throws ProviderError; a slot that is gone or a hold that has
  * lapsed is kind "slot-unavailable". `reference` is our reservation id: the
@@ -61,6 +68,8 @@ export interface ProviderAdapter {
   readonly capabilities: Capabilities;
   /** Free slots starting inside the window, as UTC instants. */
   findOpenSlots(query: SlotQuery, signal: AbortSignal): Promise<OpenSlot[]>;
+  /** Only where capabilities.catalog. */
+  listCatalog?(signal: AbortSignal): Promise<ProviderCatalog>;
   /** Only where capabilities.supportsHold. */
   holdSlot?(request: { providerSlotId: string; reference: string; holdSeconds: number }, signal: AbortSignal): Promise<ProviderBookingState>;
   /** Only where capabilities.supportsHold. */

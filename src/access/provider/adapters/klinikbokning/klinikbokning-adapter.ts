@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { AdapterFactory, BookingPatient, OpenSlot, ProviderAdapter, ProviderBookingState } from "../../adapter.js";
+import type { AdapterFactory, BookingPatient, OpenSlot, ProviderAdapter, ProviderBookingState, ProviderCatalog } from "../../adapter.js";
 import { fetchJson } from "../../private/fetch-json.js";
 import { ProviderError } from "../../provider-error.js";
 
@@ -71,29 +71,71 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       // The API takes calendar dates in the clinic's zone; ask for every date the window touches.
       const fromDate = DateTime.fromJSDate(query.window.start, { zone }).toISODate()!;
       const toDate = DateTime.fromJSDate(new Date(query.window.end.getTime() - 1), { zone }).toISODate()!;
-      const base = `${instance.baseUrl.replace(/\/$/, "")}/api/v2/clinics/${encodeURIComponent(query.clinicCode)}/timeslots`;
-      const slots: OpenSlot[] = [];
-      for (let page = 1; ; page++) {
-        const params = new URLSearchParams({
-          serviceCode: query.treatmentCode,
-          fromDate,
-          toDate,
-          page: String(page),
-          pageSize: String(pageSize),
-        });
-        const { body } = await fetchJson(instance.id, `${base}?${params}`, { headers, signal }, fetchImpl);
-        const { data, totalPages } = readPage(body, fail);
-        for (const item of data) {
-          const slot = toOpenSlot(item, zone, fail);
-          if (slot.start >= query.window.start && slot.start < query.window.end) slots.push(slot);
+      const items = await allPages(
+        `/clinics/${encodeURIComponent(query.clinicCode)}/timeslots`,
+        { serviceCode: query.treatmentCode, fromDate, toDate },
+        signal,
+      );
+      return items
+        .map((item) => toOpenSlot(item, zone, fail))
+        .filter((slot) => slot.start >= query.window.start && slot.start < query.window.end);
+    },
+
+    async listCatalog(signal) {
+      const clinics = (await allPages("/clinics", {}, signal)).map((item) => readClinic(item, fail));
+      const treatments = new Map<string, ProviderCatalog["treatments"][number]>();
+      const practitioners: ProviderCatalog["practitioners"] = [];
+      for (const clinic of clinics) {
+        const path = `/clinics/${encodeURIComponent(clinic.code)}`;
+        for (const item of await allPages(`${path}/services`, {}, signal)) {
+          const service = readService(item, fail);
+          const known = treatments.get(service.code) ?? { ...service, clinicCodes: [] };
+          known.clinicCodes.push(clinic.code);
+          treatments.set(service.code, known);
         }
-        if (page >= totalPages) break;
-        if (page >= maxPages) throw fail(`more than ${maxPages} pages of timeslots`);
+        for (const item of await allPages(`${path}/practitioners`, {}, signal)) practitioners.push({ ...readPractitioner(item, fail), clinicCode: clinic.code });
       }
-      return slots;
+      return { clinics, treatments: [...treatments.values()], practitioners };
     },
   };
+
+  /** Every item of a paged list. */
+  async function allPages(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown[]> {
+    const items: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const params = new URLSearchParams({ ...query, page: String(page), pageSize: String(pageSize) });
+      const { body } = await fetchJson(instance.id, `${api}${path}?${params}`, { headers, signal }, fetchImpl);
+      const { data, totalPages } = readPage(body, fail);
+      items.push(...data);
+      if (page >= totalPages) return items;
+      if (page >= maxPages) throw fail(`more than ${maxPages} pages from ${path}`);
+    }
+  }
 };
+
+function readClinic(item: unknown, fail: (detail: string) => ProviderError): ProviderCatalog["clinics"][number] {
+  const c = item as Record<string, unknown> | null;
+  if (typeof c?.clinicCode !== "string" || typeof c.displayName !== "string" || typeof c.timezone !== "string") {
+    throw fail("clinic without clinicCode, displayName or timezone");
+  }
+  return { code: c.clinicCode, name: c.displayName, city: String(c.city ?? ""), address: String(c.street ?? ""), timeZone: c.timezone };
+}
+
+function readService(item: unknown, fail: (detail: string) => ProviderError) {
+  const s = item as Record<string, unknown> | null;
+  if (typeof s?.serviceCode !== "string" || typeof s.title !== "string" || typeof s.lengthMinutes !== "number") {
+    throw fail("service without serviceCode, title or lengthMinutes");
+  }
+  return { code: s.serviceCode, name: s.title, durationMinutes: s.lengthMinutes };
+}
+
+function readPractitioner(item: unknown, fail: (detail: string) => ProviderError) {
+  const p = item as Record<string, unknown> | null;
+  if (typeof p?.practitionerId !== "string" || typeof p.fullName !== "string" || !Array.isArray(p.serviceCodes)) {
+    throw fail("practitioner without practitionerId, fullName or serviceCodes");
+  }
+  return { code: p.practitionerId, name: p.fullName, treatmentCodes: p.serviceCodes.map(String) };
+}
 
 function toKlinikbokningPatient(patient: BookingPatient) {
   return {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
+import { FaultInjector, readBody, sendJson, type Faults } from "../../../simulator-kit/fault-injector.js";
 import { clinics, practitioners, services, type SimClinic } from "./seed-data.js";
 
 /**
@@ -17,24 +18,10 @@ import { clinics, practitioners, services, type SimClinic } from "./seed-data.js
  * booking carries the caller's externalReference so that a caller whose
  * answer was lost can find it again.
  *
- * Faults can be injected to see how the platform copes: on the handle
- * (`sim.faults`) or over HTTP (`POST /__admin/faults`, `DELETE /__admin/faults`).
+ * Faults (simulator-kit/fault-injector.ts) can be injected to see how the
+ * platform copes: on the handle (`sim.faults`) or over HTTP
+ * (`POST /__admin/faults`, `DELETE /__admin/faults`).
  */
-export interface Faults {
-  /** Delay every API answer by this long. */
-  latencyMs?: number;
-  /** Answer API calls with this HTTP status (e.g. 503). */
-  failWithStatus?: number;
-  /** Share of API calls (0..1) that fail with failWithStatus (default: all). */
-  failRate?: number;
-  /** Never answer API calls. */
-  hang?: boolean;
-  /** Answer with garbage of this kind. */
-  malformed?: "html" | "wrong-types" | "truncated";
-  /** Only API calls whose path starts with this suffer the faults (e.g. "/api/v2/bookings"). */
-  pathPrefix?: string;
-}
-
 export interface SimulatorOptions {
   port?: number;
   host?: string;
@@ -56,13 +43,12 @@ const maxPageSize = 200;
 export async function startKlinikbokningSimulator(options: SimulatorOptions = {}): Promise<KlinikbokningSimulator> {
   const apiKey = options.apiKey ?? "demo-key";
   const seed = options.seed ?? "klinikbokning";
-  let faults: Faults = {};
+  const injector = new FaultInjector();
   const bookings = new Map<string, SimBooking>();
   const occupied = (timeslotId: string, now = Date.now()) =>
     [...bookings.values()].some(
       (b) => b.timeslotId === timeslotId && (b.status === "BOOKED" || (b.status === "HELD" && Date.parse(b.expiresAt!) > now)),
     );
-  const hanging = new Set<http.ServerResponse>();
 
   const takenBySomeoneElse = (timeslotId: string) =>
     createHash("sha256").update(`${seed}:${timeslotId}`).digest()[0]! % 4 === 0;
@@ -76,32 +62,10 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     // Read the whole request before any injected delay, as a real server would:
     // a caller that gives up while we "work" must not stop the work.
     const rawBody = req.method === "POST" ? await readBody(req) : "";
-    if (url.pathname === "/__admin/faults") {
-      if (req.method === "DELETE") faults = {};
-      else if (req.method === "POST") faults = JSON.parse(rawBody) as Faults;
-      return send(res, 200, faults);
-    }
+    if (injector.handleAdmin(req, res, url, rawBody)) return;
     if (url.pathname === "/health") return send(res, 200, { status: "ok" });
-
-    const faulty = !faults.pathPrefix || url.pathname.startsWith(faults.pathPrefix);
-    if (faulty && faults.hang) {
-      // A provider that hangs does nothing: the request is never processed.
-      hanging.add(res);
-      res.once("close", () => hanging.delete(res));
-      return;
-    }
-    if (faulty && faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faulty && faults.failWithStatus && Math.random() < (faults.failRate ?? 1)) {
-      return send(res, faults.failWithStatus, { error: { code: "UNAVAILABLE", message: "simulated failure" } });
-    }
-    if (faulty && faults.malformed === "html") {
-      res.writeHead(200, { "content-type": "text/html" });
-      return res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
-    }
-    if (faulty && faults.malformed === "truncated") {
-      res.writeHead(200, { "content-type": "application/json" });
-      return res.end('{"data": [{"timeslotId": "abc", "date": "2026-');
-    }
+    if (await injector.apply(res, url)) return;
+    const faults = injector.faults;
     if (req.headers["x-api-key"] !== apiKey) {
       return send(res, 401, { error: { code: "UNAUTHORIZED", message: "missing or wrong X-Api-Key" } });
     }
@@ -136,13 +100,13 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       const slots = generateSlots(clinic, serviceCode, from, to).filter(
         (slot) => !occupied(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
       );
-      if (faults.malformed === "wrong-types") {
+      if (faults.malformed === "wrong-types" && (!faults.pathPrefix || url.pathname.startsWith(faults.pathPrefix))) {
         return sendPage(res, url, slots.map((slot) => ({ ...slot, startTime: 900, date: null })));
       }
       return sendPage(res, url, slots);
     }
     if (req.method === "POST" && (resource === "bookings" || resource === "holds") && !id) {
-      const body = JSON.parse(rawBody) as { timeslotId?: string; externalReference?: string; holdSeconds?: number; patient?: unknown };
+      const body = JSON.parse(rawBody || "{}") as { timeslotId?: string; externalReference?: string; holdSeconds?: number; patient?: unknown };
       const timeslotId = body.timeslotId ?? "";
       if (!parseTimeslotId(timeslotId)) return badRequest(res, "unknown timeslotId");
       if (resource === "bookings" && !isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
@@ -168,7 +132,7 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       if (!booking) return notFound(res, `no booking ${id}`);
       if (req.method === "GET" && !sub) return send(res, 200, booking);
       if (req.method === "POST" && sub === "confirm") {
-        const body = JSON.parse(rawBody) as { patient?: unknown };
+        const body = JSON.parse(rawBody || "{}") as { patient?: unknown };
         if (!isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
         if (booking.status === "BOOKED") return send(res, 200, booking);
         if (booking.status !== "HELD" || Date.parse(booking.expiresAt!) <= Date.now()) {
@@ -195,15 +159,15 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     url: `http://127.0.0.1:${port}`,
     port,
     get faults() {
-      return faults;
+      return injector.faults;
     },
     set faults(value: Faults) {
-      faults = value;
+      injector.faults = value;
     },
     bookings,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const res of hanging) res.destroy();
+        injector.releaseHanging();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -279,20 +243,6 @@ function sendPage(res: http.ServerResponse, url: URL, items: unknown[]) {
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(body));
-}
-
+const send = sendJson;
 const notFound = (res: http.ServerResponse, message = "no such resource") => send(res, 404, { error: { code: "NOT_FOUND", message } });
 const badRequest = (res: http.ServerResponse, message: string) => send(res, 400, { error: { code: "BAD_REQUEST", message } });
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => resolve(body || "{}"));
-    req.on("error", reject);
-  });
-}

@@ -1,0 +1,19 @@
+import { describeProviderConformance } from "../../conformance/provider-conformance.js";
+import { createKlinikbokningAdapter } from "./klinikbokning-adapter.js";
+import { startKlinikbokningSimulator } from "./simulator/klinikbokning-simulator.js";
+
+describeProviderConformance({
+  adapter: "klinikbokning",
+  startSimulator: () => startKlinikbokningSimulator({ apiKey: "conformance-key" }),
+  createAdapter: (baseUrl, credentials = "right") =>
+    createKlinikbokningAdapter({
+      id: "conformance",
+      adapter: "klinikbokning",
+      baseUrl,
+      apiKey: credentials === "right" ? "conformance-key" : "wrong-key",
+      timeZone: "Europe/Stockholm",
+    }),
+  checksCredentials: true,
+  // Södermalm opens every day, weekends included, so both DST Sundays have slots.
+  fixture: { clinicCode: "KB-STH-SOD", treatmentCode: "UND30", timeZone: "Europe/Stockholm" },
+});
