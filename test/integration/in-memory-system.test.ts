@@ -1,62 +1,32 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { createBookingClient, type BookingClient } from "@booking-platform/client";
-import type { FastifyInstance } from "fastify";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { seedCatalogIfEmpty } from "../../src/access/catalog/seed-catalog.js";
-import { CatalogAccessService } from "../../src/access/catalog/v1/catalog_access_pb.js";
-import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
-import { createCatalogAccess } from "../../src/access/catalog/catalog-access.js";
-import { composeInMemorySystem } from "../../src/host/in-memory-system.js";
-import { createTestTable } from "../../src/utilities/dynamodb/testing.js";
-
-const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
+import type { BookingClient } from "@booking-platform/client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
 
 /**
  * Every service composed in this one process over in-memory gRPC transports,
- * with real DynamoDB Local and the Klinikbokning simulator over real HTTP.
+ * with real DynamoDB Local and the provider simulators over real HTTP.
  */
 describe("the whole system in one process", () => {
-  let table: Awaited<ReturnType<typeof createTestTable>>;
+  let demo: DemoSystem;
   let simulator: KlinikbokningSimulator;
-  let api: FastifyInstance;
   let client: BookingClient;
 
   beforeAll(async () => {
-    table = await createTestTable(inject("dynamodbEndpoint"));
-    simulator = await startKlinikbokningSimulator({ apiKey: "it-key" });
-    const catalog = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
-    await seedCatalogIfEmpty(
-      createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalog))),
-      demoCatalog,
-    );
-    ({ api } = await composeInMemorySystem({
-      documents: table.documents,
-      tableName: table.tableName,
-      providers: [{ id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: simulator.url, apiKey: "it-key", timeZone: "Europe/Stockholm" }],
-      slotTokenSecret: "integration-test-slot-secret",
-      patientIdSecret: "integration-test-patient-secret",
-      providerTimeoutMs: 500,
-    }));
-    await api.listen({ port: 0, host: "127.0.0.1" });
-    const address = api.server.address();
-    client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+    demo = await startDemoSystem({ providerTimeoutMs: 500 });
+    ({ client, klinikbokning: simulator } = demo);
   });
   afterEach(() => {
     simulator.faults = {};
   });
-  afterAll(async () => {
-    await api.close();
-    await simulator.close();
-    await table.drop();
-  });
+  afterAll(() => demo.close());
 
   it("shows a patient the free check-up times in Stockholm on the spring-forward Sunday", async () => {
     const { data, error } = await client.GET("/v1/availability", {
       params: { query: { treatment: "dental-checkup", from: "2027-03-28", to: "2027-03-28", pageSize: 100 } },
     });
     expect(error).toBeUndefined();
+    expect(data!.providers.map((p) => p.status)).toEqual(["ok", "ok"]);
     // Only Södermalm opens on Sundays, 10:00–14:00 local, which is summer time (UTC+2) from 03:00 that day.
     expect(data!.items.length).toBeGreaterThan(0);
     for (const slot of data!.items) {
@@ -85,7 +55,7 @@ describe("the whole system in one process", () => {
   it("names the provider that sends garbage, with a 503 problem instead of a crash", async () => {
     simulator.faults = { malformed: "html" };
     const { error, response } = await client.GET("/v1/availability", {
-      params: { query: { treatment: "dental-checkup", from: "2027-03-01", to: "2027-03-01" } },
+      params: { query: { treatment: "flu-vaccination", from: "2027-03-01", to: "2027-03-01" } },
     });
     expect(response.status).toBe(503);
     expect(error?.detail).toContain("klinikbokning-demo");
@@ -95,7 +65,7 @@ describe("the whole system in one process", () => {
   it("names the provider that is too slow", async () => {
     simulator.faults = { latencyMs: 2000 };
     const { error, response } = await client.GET("/v1/availability", {
-      params: { query: { treatment: "dental-checkup", from: "2027-03-01", to: "2027-03-01" } },
+      params: { query: { treatment: "flu-vaccination", from: "2027-03-01", to: "2027-03-01" } },
     });
     expect(response.status).toBe(503);
     expect(error?.detail).toMatch(/klinikbokning-demo \(timeout/);

@@ -1,17 +1,8 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { createBookingClient, type BookingClient, type Slot } from "@booking-platform/client";
-import type { FastifyInstance } from "fastify";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createCatalogAccess } from "../../src/access/catalog/catalog-access.js";
-import { seedCatalogIfEmpty } from "../../src/access/catalog/seed-catalog.js";
-import { CatalogAccessService } from "../../src/access/catalog/v1/catalog_access_pb.js";
-import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
-import { composeInMemorySystem } from "../../src/host/in-memory-system.js";
-import { createTestTable } from "../../src/utilities/dynamodb/testing.js";
+import type { BookingClient, Slot } from "@booking-platform/client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
 
-const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
 const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
 const bertil = { name: "Bertil Berg", dateOfBirth: "1985-05-05", phone: "0707654321", email: "bertil@example.se" };
 
@@ -21,45 +12,24 @@ const bertil = { name: "Bertil Berg", dateOfBirth: "1985-05-05", phone: "0707654
  * manager's clock is the test's, so rules about "now" can be tested at will.
  */
 describe("reservations", () => {
-  let table: Awaited<ReturnType<typeof createTestTable>>;
+  let demo: DemoSystem;
   let simulator: KlinikbokningSimulator;
-  let api: FastifyInstance;
   let client: BookingClient;
-  let system: Awaited<ReturnType<typeof composeInMemorySystem>>;
+  let system: DemoSystem["system"];
   let offsetMs = 0;
   const now = () => new Date(Date.now() + offsetMs);
   let keys = 0;
   const key = () => `key-${++keys}-${Date.now()}`;
 
   beforeAll(async () => {
-    table = await createTestTable(inject("dynamodbEndpoint"));
-    simulator = await startKlinikbokningSimulator({ apiKey: "it-key" });
-    const catalog = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
-    await seedCatalogIfEmpty(createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalog))), demoCatalog);
-    system = await composeInMemorySystem({
-      documents: table.documents,
-      tableName: table.tableName,
-      providers: [{ id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: simulator.url, apiKey: "it-key", timeZone: "Europe/Stockholm" }],
-      slotTokenSecret: "integration-test-slot-secret",
-      patientIdSecret: "integration-test-patient-secret",
-      providerTimeoutMs: 400,
-      holdSeconds: 600,
-      now,
-    });
-    api = system.api;
-    await api.listen({ port: 0, host: "127.0.0.1" });
-    const address = api.server.address();
-    client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+    demo = await startDemoSystem({ providerTimeoutMs: 400, holdSeconds: 600, now });
+    ({ client, system, klinikbokning: simulator } = demo);
   });
   afterEach(() => {
     simulator.faults = {};
     offsetMs = 0;
   });
-  afterAll(async () => {
-    await api.close();
-    await simulator.close();
-    await table.drop();
-  });
+  afterAll(() => demo.close());
 
   /** Free slots on a weekday a few weeks ahead; each test takes different ones. */
   const used = new Set<string>();

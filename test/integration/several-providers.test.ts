@@ -1,50 +1,25 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { createBookingClient, type BookingClient } from "@booking-platform/client";
-import type { FastifyInstance } from "fastify";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createCatalogAccess } from "../../src/access/catalog/catalog-access.js";
-import { seedCatalogIfEmpty } from "../../src/access/catalog/seed-catalog.js";
-import { CatalogAccessService } from "../../src/access/catalog/v1/catalog_access_pb.js";
+import type { BookingClient } from "@booking-platform/client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
 import { ClinicSchema, OfferingSchema } from "../../src/contracts/v1/booking_pb.js";
-import { composeInMemorySystem } from "../../src/host/in-memory-system.js";
-import { createTestTable } from "../../src/utilities/dynamodb/testing.js";
-
-const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
+import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
 
 /**
- * Two provider instances behind one search: a second clinic chain on its own
- * Klinikbokning server. Whatever happens to one, the other's times still come
+ * Three provider instances behind one search: the demo's Klinikbokning and
+ * FHIR servers, and a second clinic chain on its own Klinikbokning server. Whatever happens to one, the other's times still come
  * back, with a status per provider, never a 500.
  */
 describe("a search across several providers", () => {
-  let table: Awaited<ReturnType<typeof createTestTable>>;
+  let demo: DemoSystem;
   let south: KlinikbokningSimulator;
   let north: KlinikbokningSimulator;
-  let api: FastifyInstance;
   let client: BookingClient;
 
   beforeAll(async () => {
-    table = await createTestTable(inject("dynamodbEndpoint"));
-    [south, north] = await Promise.all([startKlinikbokningSimulator({ apiKey: "k" }), startKlinikbokningSimulator({ apiKey: "k" })]);
-    const catalogImpl = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
-    const catalog = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalogImpl)));
-    await seedCatalogIfEmpty(catalog, demoCatalog);
-    // Onboarding the second chain is data: a clinic, and its codes for a treatment we already know.
-    await catalog.recordCatalog({
-      clinics: [create(ClinicSchema, { id: "lulea-clinic", name: "Klinik Luleå", city: "Luleå", timeZone: "Europe/Stockholm", providerInstanceId: "klinikbokning-north" })],
-      offerings: [
-        create(OfferingSchema, { clinicId: "lulea-clinic", treatmentId: "dental-checkup", providerInstanceId: "klinikbokning-north", providerClinicCode: "KB-STH-ODEN", providerTreatmentCode: "UND30" }),
-      ],
-    });
-    ({ api } = await composeInMemorySystem({
-      documents: table.documents,
-      tableName: table.tableName,
-      providers: [
-        { id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: south.url, apiKey: "k", timeZone: "Europe/Stockholm" },
+    north = await startKlinikbokningSimulator({ apiKey: "k" });
+    demo = await startDemoSystem({
+      moreProviders: [
         {
           id: "klinikbokning-north",
           adapter: "klinikbokning",
@@ -54,22 +29,22 @@ describe("a search across several providers", () => {
           resilience: { deadlineMs: 300, breakerThreshold: 3, readRetries: 0, halfOpenAfterMs: 60_000 },
         },
       ],
-      slotTokenSecret: "integration-test-slot-secret",
-      patientIdSecret: "integration-test-patient-secret",
-    }));
-    await api.listen({ port: 0, host: "127.0.0.1" });
-    const address = api.server.address();
-    client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+      moreSimulators: [north],
+    });
+    ({ client, klinikbokning: south } = demo);
+    // Onboarding the second chain is data: a clinic, and its codes for a treatment we already know.
+    await demo.catalog.recordCatalog({
+      clinics: [create(ClinicSchema, { id: "lulea-clinic", name: "Klinik Luleå", city: "Luleå", timeZone: "Europe/Stockholm", providerInstanceId: "klinikbokning-north" })],
+      offerings: [
+        create(OfferingSchema, { clinicId: "lulea-clinic", treatmentId: "dental-checkup", providerInstanceId: "klinikbokning-north", providerClinicCode: "KB-STH-ODEN", providerTreatmentCode: "UND30" }),
+      ],
+    });
   });
   afterEach(() => {
     south.faults = {};
     north.faults = {};
   });
-  afterAll(async () => {
-    await api.close();
-    await Promise.all([south.close(), north.close()]);
-    await table.drop();
-  });
+  afterAll(() => demo.close());
 
   const search = () =>
     client.GET("/v1/availability", { params: { query: { treatment: "dental-checkup", from: "2027-02-01", to: "2027-02-01", pageSize: 100 } } });
@@ -78,17 +53,17 @@ describe("a search across several providers", () => {
 
   it("merges both chains' free times", async () => {
     const { data } = await search();
-    expect(statusOf(data!.providers)).toEqual({ "klinikbokning-demo": "ok", "klinikbokning-north": "ok" });
-    expect(new Set(data!.items.map((s) => s.clinicId))).toEqual(new Set(["odenplan-clinic", "sodermalm-clinic", "lulea-clinic"]));
+    expect(statusOf(data!.providers)).toEqual({ "klinikbokning-demo": "ok", "klinikbokning-north": "ok", "fhir-uppsala": "ok" });
+    expect(new Set(data!.items.map((s) => s.clinicId))).toEqual(new Set(["odenplan-clinic", "sodermalm-clinic", "lulea-clinic", "uppsala-clinic"]));
   });
 
   it("still answers with one chain's times when the other is down, naming it", async () => {
     north.faults = { failWithStatus: 503 };
     const { data, response } = await search();
     expect(response.status).toBe(200);
-    expect(statusOf(data!.providers)).toEqual({ "klinikbokning-demo": "ok", "klinikbokning-north": "error" });
+    expect(statusOf(data!.providers)).toEqual({ "klinikbokning-demo": "ok", "klinikbokning-north": "error", "fhir-uppsala": "ok" });
     expect(data!.items.length).toBeGreaterThan(0);
-    expect(data!.items.every((s) => s.providerInstanceId === "klinikbokning-demo")).toBe(true);
+    expect(data!.items.some((s) => s.providerInstanceId === "klinikbokning-north")).toBe(false);
   });
 
   it("does not wait past the slow chain's deadline", async () => {

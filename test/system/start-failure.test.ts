@@ -16,7 +16,7 @@ function canConnect(port: number): Promise<boolean> {
 
 describe("starting the system", () => {
   it("fails loudly, naming the service, when its port is taken, and leaves nothing running", async () => {
-    const portOffset = 30_000 + (process.pid % 40) * 100;
+    const portOffset = 14_000;
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(7101 + portOffset, "127.0.0.1", resolve));
     try {

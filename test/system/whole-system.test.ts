@@ -49,10 +49,14 @@ describe("the whole system, every service its own process", () => {
       params: { query: { treatment: "dental-checkup", from: monday, to: monday, pageSize: 50 } },
     });
     expect(error).toBeUndefined();
-    expect(data!.providers).toEqual([expect.objectContaining({ providerInstanceId: "klinikbokning-demo", status: "ok" })]);
-    expect(data!.items.length).toBeGreaterThan(0);
+    // Two protocols behind one search: Klinikbokning's REST and a FHIR R4 server.
+    expect(data!.providers.map((p) => [p.providerInstanceId, p.status]).sort()).toEqual([
+      ["fhir-uppsala", "ok"],
+      ["klinikbokning-demo", "ok"],
+    ]);
+    expect(new Set(data!.items.map((s) => s.providerInstanceId))).toEqual(new Set(["fhir-uppsala", "klinikbokning-demo"]));
     for (const slot of data!.items) {
-      expect(["odenplan-clinic", "sodermalm-clinic"]).toContain(slot.clinicId);
+      expect(["odenplan-clinic", "sodermalm-clinic", "uppsala-clinic"]).toContain(slot.clinicId);
       expect(slot.localStart.startsWith(monday)).toBe(true);
       expect(Date.parse(slot.localStart)).toBe(Date.parse(slot.start));
       expect(slot.slotId).toMatch(/^[\w-]+\.[\w-]+$/);
@@ -89,11 +93,25 @@ describe("the whole system, every service its own process", () => {
     expect(JSON.stringify(error)).toContain("from");
   });
 
-  it("says which provider failed when the provider is down, instead of a 500", async () => {
+  it("still shows the other provider's times when one is down, with its status", async () => {
+    await injectFault({ failWithStatus: 503 });
+    const monday = upcomingMonday();
+    const { data, response } = await client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-checkup", from: monday, to: monday } },
+    });
+    expect(response.status).toBe(200);
+    expect(Object.fromEntries(data!.providers.map((p) => [p.providerInstanceId, p.status]))).toEqual({
+      "klinikbokning-demo": "error",
+      "fhir-uppsala": "ok",
+    });
+    expect(data!.items.every((s) => s.providerInstanceId === "fhir-uppsala")).toBe(true);
+  });
+
+  it("says which provider failed when the only one offering a treatment is down, instead of a 500", async () => {
     await injectFault({ failWithStatus: 503 });
     const monday = upcomingMonday();
     const { error, response } = await client.GET("/v1/availability", {
-      params: { query: { treatment: "dental-checkup", from: monday, to: monday } },
+      params: { query: { treatment: "flu-vaccination", from: monday, to: monday } },
     });
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
@@ -104,7 +122,7 @@ describe("the whole system, every service its own process", () => {
     await injectFault({ hang: true });
     const monday = upcomingMonday();
     const { error, response } = await client.GET("/v1/availability", {
-      params: { query: { treatment: "dental-checkup", from: monday, to: monday } },
+      params: { query: { treatment: "flu-vaccination", from: monday, to: monday } },
     });
     expect(response.status).toBe(503);
     expect(JSON.stringify(error)).toMatch(/klinikbokning-demo \(timeout/);

@@ -36,13 +36,14 @@ describe("the catalog in DynamoDB", () => {
       ["goteborg-clinic", ["dental-hygiene", "flu-vaccination"]],
       ["odenplan-clinic", ["dental-checkup", "dental-hygiene"]],
       ["sodermalm-clinic", ["dental-checkup", "flu-vaccination"]],
+      ["uppsala-clinic", ["dental-checkup"]],
     ]);
     expect(clinics[0]).toMatchObject({ timeZone: "Europe/Stockholm", providerInstanceId: "klinikbokning-demo", city: "Göteborg" });
   });
 
   it("lists only the clinics offering a treatment when asked for one", async () => {
     const { clinics } = await catalog.listClinics({ treatmentId: "dental-checkup" });
-    expect(clinics.map((c) => c.id)).toEqual(["odenplan-clinic", "sodermalm-clinic"]);
+    expect(clinics.map((c) => c.id)).toEqual(["odenplan-clinic", "sodermalm-clinic", "uppsala-clinic"]);
   });
 
   it("finds who offers a treatment under which provider codes, with the clinic's time zone", async () => {

@@ -3,7 +3,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
-import { createProviderPolicy, defaultResilience, type CallKind, type ProviderPolicy } from "./private/resilience.js";
+import { createProviderPolicy, defaultResilience, type CallKind, type ProviderPolicy, type ResilienceSettings } from "./private/resilience.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
   CapabilitiesSchema,
@@ -21,6 +21,8 @@ export interface ProviderAccessDeps {
   adapters: Record<string, AdapterFactory>;
   /** Deadline for one provider call, retries included, unless the instance sets its own; the caller's deadline applies too. */
   timeoutMs?: number;
+  /** Overrides of the default resilience settings for every instance (an instance's own settings win). */
+  resilience?: Partial<ResilienceSettings>;
   fetch?: typeof fetch;
 }
 
@@ -43,7 +45,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
   for (const config of deps.instances) {
     const factory = deps.adapters[config.adapter];
     if (!factory) throw new Error(`provider instance ${config.id} uses unknown adapter ${config.adapter}`);
-    const settings = { ...defaultResilience, ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}), ...config.resilience };
+    const settings = { ...defaultResilience, ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}), ...deps.resilience, ...config.resilience };
     instances.set(config.id, { config, adapter: factory(config, deps.fetch), policy: createProviderPolicy(config.id, settings) });
   }
 

@@ -60,7 +60,7 @@ export function loadProviderInstances(
   });
 }
 
-function readResilience(value: unknown, where: string): Partial<ResilienceSettings> | undefined {
+export function readResilience(value: unknown, where: string): Partial<ResilienceSettings> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) throw new Error(`${where}: "resilience" must be an object`);
   const settings: Partial<ResilienceSettings> = {};

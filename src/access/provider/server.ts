@@ -1,7 +1,7 @@
 import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
 import { adapterRegistry } from "./adapter-registry.js";
 import { createProviderAccess } from "./provider-access.js";
-import { loadProviderInstances } from "./provider-instances.js";
+import { loadProviderInstances, readResilience } from "./provider-instances.js";
 import { ProviderAccessService } from "./v1/provider_access_pb.js";
 
 await runGrpcService("provider-access", (logger) => {
@@ -12,6 +12,8 @@ await runGrpcService("provider-access", (logger) => {
     instances,
     adapters: adapterRegistry,
     timeoutMs: process.env.BP_PROVIDER_TIMEOUT_MS ? Number(process.env.BP_PROVIDER_TIMEOUT_MS) : undefined,
+    // e.g. BP_PROVIDER_RESILIENCE='{"breakerThreshold":10}': defaults for every instance in this environment.
+    resilience: process.env.BP_PROVIDER_RESILIENCE ? readResilience(JSON.parse(process.env.BP_PROVIDER_RESILIENCE), "BP_PROVIDER_RESILIENCE") : undefined,
   });
   return (router) => router.service(ProviderAccessService, access);
 });
