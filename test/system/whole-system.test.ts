@@ -34,7 +34,7 @@ describe("the whole system, every service its own process", () => {
   it("lists the demo catalog's treatments, seeded on first start", async () => {
     const { data, error } = await client.GET("/v1/treatments");
     expect(error).toBeUndefined();
-    expect(data?.items.map((t) => t.id).sort()).toEqual(["dental-checkup", "dental-hygiene", "flu-vaccination"]);
+    expect(data?.items.map((t) => t.id).sort()).toEqual(["covid-vaccination", "dental-checkup", "dental-hygiene", "flu-vaccination"]);
   });
 
   it("lists the clinics that offer a treatment, with their time zone", async () => {
@@ -82,6 +82,22 @@ describe("the whole system, every service its own process", () => {
     expect(pages).toBeGreaterThan(1);
     expect(pages).toBeLessThan(20);
     expect(seen.size).toBeGreaterThan(25);
+  });
+
+  it("sends the patient to a read-only provider's own booking page", async () => {
+    const monday = upcomingMonday();
+    const { data } = await client.GET("/v1/availability", {
+      params: { query: { treatment: "covid-vaccination", from: monday, to: monday } },
+    });
+    expect(data!.providers).toEqual([expect.objectContaining({ providerInstanceId: "smart-vaccination", status: "ok" })]);
+    const slot = data!.items[0]!;
+    expect(new URL(slot.bookingLink!).searchParams.get("source")).toBe("varden");
+    const attempt = await client.POST("/v1/reservations", {
+      params: { header: { "idempotency-key": `deep-link-${Date.now()}` } },
+      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: { name: "A B", dateOfBirth: "1990-01-01", phone: "0701234567", email: "a@example.se" } },
+    });
+    expect(attempt.response.status).toBe(422);
+    expect(attempt.error?.detail).toContain("bookingLink");
   });
 
   it("answers bad input with problem+json naming the field", async () => {

@@ -26,8 +26,8 @@ describe("the catalog in DynamoDB", () => {
     expect(await seedCatalogIfEmpty(catalog, demoCatalog)).toBe(true);
     expect(await seedCatalogIfEmpty(catalog, demoCatalog)).toBe(false);
     const { treatments } = await catalog.listTreatments({});
-    expect(treatments.map((t) => t.id)).toEqual(["dental-checkup", "dental-hygiene", "flu-vaccination"]);
-    expect(treatments[0]).toMatchObject({ name: "Dental check-up", durationMinutes: 30, minLeadMinutes: 60 });
+    expect(treatments.map((t) => t.id)).toEqual(["covid-vaccination", "dental-checkup", "dental-hygiene", "flu-vaccination"]);
+    expect(treatments[1]).toMatchObject({ name: "Dental check-up", durationMinutes: 30, minLeadMinutes: 60 });
   });
 
   it("lists every clinic with the treatments it offers", async () => {
@@ -35,6 +35,7 @@ describe("the catalog in DynamoDB", () => {
     expect(clinics.map((c) => [c.id, c.treatmentIds])).toEqual([
       ["goteborg-clinic", ["dental-hygiene", "flu-vaccination"]],
       ["odenplan-clinic", ["dental-checkup", "dental-hygiene"]],
+      ["ringvagen-vaccination", ["covid-vaccination"]],
       ["sodermalm-clinic", ["dental-checkup", "flu-vaccination"]],
       ["uppsala-clinic", ["dental-checkup"]],
     ]);

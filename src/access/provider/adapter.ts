@@ -34,6 +34,8 @@ export interface OpenSlot {
   end: Date;
   practitionerCode: string;
   practitionerName: string;
+  /** Where the patient books this slot, for providers whose booking mode is "deep-link". */
+  bookingLink?: string;
 }
 
 /** Who a booking is for. Personal data: adapters must never log it. */
@@ -92,6 +94,8 @@ export interface ProviderInstanceConfig {
   timeZone: string;
   /** Overrides of the default deadline, retries, circuit breaker and bulkhead. */
   resilience?: Partial<ResilienceSettings>;
+  /** Protocol-specific settings, documented by each adapter (e.g. which states a SMART feed is read for). */
+  options?: Record<string, unknown>;
 }
 
 export type AdapterFactory = (instance: ProviderInstanceConfig, fetchImpl?: typeof fetch) => ProviderAdapter;

@@ -95,6 +95,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
             end: timestampFromDate(slot.end),
             practitionerCode: slot.practitionerCode,
             practitionerName: slot.practitionerName,
+            bookingLink: slot.bookingLink,
           }),
         ),
       });

@@ -10,6 +10,7 @@ interface InstanceEntry {
   apiKeyEnv?: unknown;
   timeZone?: unknown;
   resilience?: unknown;
+  options?: unknown;
 }
 
 /** The environment variable that overrides an instance's base URL (npm start points instances at simulators with it). */
@@ -56,7 +57,7 @@ export function loadProviderInstances(
     } else if (typeof entry.apiKey === "string") {
       apiKey = entry.apiKey;
     }
-    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone, resilience: readResilience(entry.resilience, where) };
+    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone, resilience: readResilience(entry.resilience, where), options: readOptions(entry.options, where) };
   });
 }
 
@@ -70,4 +71,10 @@ export function readResilience(value: unknown, where: string): Partial<Resilienc
     settings[name as keyof ResilienceSettings] = setting;
   }
   return settings;
+}
+
+function readOptions(value: unknown, where: string): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: "options" must be an object`);
+  return value as Record<string, unknown>;
 }

@@ -63,6 +63,12 @@ export const SlotSchema = Type.Object(
     timeZone: Type.String(),
     practitionerName: Type.String(),
     providerInstanceId: Type.String(),
+    bookingLink: Type.Optional(
+      Type.String({
+        format: "uri",
+        description: "Set when the provider takes bookings on its own site only: send the patient here instead of POST /v1/reservations.",
+      }),
+    ),
   },
   { $id: "Slot", title: "Slot" },
 );

@@ -105,6 +105,7 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
                   timeZone: offering.timeZone,
                   practitionerName: providerSlot.practitionerName,
                   providerInstanceId: offering.providerInstanceId,
+                  bookingLink: providerSlot.bookingLink,
                 }),
               });
             }

@@ -123,7 +123,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
       const capabilities = providers.find((p) => p.id === slot.providerInstanceId)?.capabilities;
       if (!capabilities) throw new ConnectError(`provider ${slot.providerInstanceId} is not connected`, Code.FailedPrecondition);
       if (capabilities.bookingMode !== "api") {
-        throw new ConnectError(`provider ${slot.providerInstanceId} takes bookings on its own site only`, Code.FailedPrecondition);
+        throw new ConnectError(
+          `provider ${slot.providerInstanceId} takes bookings on its own site only: send the patient to the slot's bookingLink`,
+          Code.FailedPrecondition,
+        );
       }
 
       const begun = await deps.bookingAccess.beginReservation({

@@ -9,6 +9,7 @@ import { CatalogAccessService } from "../../../src/access/catalog/v1/catalog_acc
 import type { ProviderInstanceConfig } from "../../../src/access/provider/adapter.js";
 import { startFhirSimulator, type FhirSimulator } from "../../../src/access/provider/adapters/fhir-r4/simulator/fhir-simulator.js";
 import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { startSmartSimulator, type SmartSimulator } from "../../../src/access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
 import { composeInMemorySystem, type InMemorySystemOptions } from "../../../src/host/in-memory-system.js";
 import { createTestTable } from "../../../src/utilities/dynamodb/testing.js";
 
@@ -20,12 +21,13 @@ export interface DemoSystem {
   catalog: ReturnType<typeof createClient<typeof CatalogAccessService>>;
   klinikbokning: KlinikbokningSimulator;
   fhir: FhirSimulator;
+  smart: SmartSimulator;
   close(): Promise<void>;
 }
 
 /**
- * The demo catalog and both demo providers (Klinikbokning over REST, a FHIR R4
- * server), every service composed in this process over in-memory gRPC, on a
+ * The demo catalog and the three demo providers (Klinikbokning over REST, a
+ * FHIR R4 server, a SMART Scheduling Links feed), every service composed in this process over in-memory gRPC, on a
  * fresh table in the run's DynamoDB Local; the API listens on a free port.
  */
 export async function startDemoSystem(
@@ -35,7 +37,11 @@ export async function startDemoSystem(
   } = {},
 ): Promise<DemoSystem> {
   const table = await createTestTable(inject("dynamodbEndpoint"));
-  const [klinikbokning, fhir] = await Promise.all([startKlinikbokningSimulator({ apiKey: "it-key" }), startFhirSimulator({ token: "it-token" })]);
+  const [klinikbokning, fhir, smart] = await Promise.all([
+    startKlinikbokningSimulator({ apiKey: "it-key" }),
+    startFhirSimulator({ token: "it-token" }),
+    startSmartSimulator({ maxAgeSeconds: 60 }),
+  ]);
   const catalogImpl = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
   const catalog = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalogImpl)));
   await seedCatalogIfEmpty(catalog, demoCatalog);
@@ -48,6 +54,7 @@ export async function startDemoSystem(
     providers: [
       { id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: klinikbokning.url, apiKey: "it-key", timeZone: "Europe/Stockholm" },
       { id: "fhir-uppsala", adapter: "fhir-r4", baseUrl: fhir.url, apiKey: "it-token", timeZone: "Europe/Stockholm" },
+      { id: "smart-vaccination", adapter: "smart-scheduling-links", baseUrl: smart.url, timeZone: "Europe/Stockholm", options: { states: ["AB"] } },
       ...(options.moreProviders ?? []),
     ],
   });
@@ -60,9 +67,10 @@ export async function startDemoSystem(
     catalog,
     klinikbokning,
     fhir,
+    smart,
     async close() {
       await system.api.close();
-      await Promise.all([klinikbokning.close(), fhir.close(), ...(options.moreSimulators ?? []).map((s) => s.close())]);
+      await Promise.all([klinikbokning.close(), fhir.close(), smart.close(), ...(options.moreSimulators ?? []).map((s) => s.close())]);
       await table.drop();
     },
   };

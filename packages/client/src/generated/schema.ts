@@ -267,6 +267,11 @@ export interface components {
             timeZone: string;
             practitionerName: string;
             providerInstanceId: string;
+            /**
+             * Format: uri
+             * @description Set when the provider takes bookings on its own site only: send the patient here instead of POST /v1/reservations.
+             */
+            bookingLink?: string;
         };
         /**
          * ProviderOutcome

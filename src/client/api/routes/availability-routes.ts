@@ -76,6 +76,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
           timeZone: slot.timeZone,
           practitionerName: slot.practitionerName,
           providerInstanceId: slot.providerInstanceId,
+          ...(slot.bookingLink ? { bookingLink: slot.bookingLink } : {}),
         })),
         providers: result.providers.map((p) => ({
           providerInstanceId: p.providerInstanceId,
