@@ -18,6 +18,7 @@ import { ReservationEngineService } from "../engines/reservation/v1/reservation_
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
 import { createPatientIds } from "../utilities/security/patient-id.js";
+import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
 
 export interface InMemorySystemOptions {
@@ -32,8 +33,12 @@ export interface InMemorySystemOptions {
   now?: () => Date;
 }
 
+/** One service behind its own in-memory transport, traced on both sides like a real gRPC hop. */
 function serve<T extends DescService>(service: T, impl: ServiceImpl<T>): Transport {
-  return createRouterTransport(({ service: register }) => register(service, impl));
+  return createRouterTransport(({ service: register }) => register(service, impl), {
+    transport: { interceptors: [tracingClientInterceptor] },
+    router: { interceptors: [tracingServerInterceptor] },
+  });
 }
 
 /**

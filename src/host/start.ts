@@ -5,11 +5,13 @@
  *   npm start                       DynamoDB Local on disk under .data/ (survives restarts)
  *   npm start -- --in-memory        a throw-away database
  *   npm start -- --port-offset 1000 every port shifted, to run beside another copy
+ *   npm start -- --traces           print each request's trace, across every service
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { formatLogLine } from "./private/format-log-line.js";
+import { formatTrace, startOtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
 import { startSystem } from "./system-runner.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     "in-memory": { type: "boolean", default: false },
     "port-offset": { type: "string", default: "0" },
     "raw-logs": { type: "boolean", default: false },
+    traces: { type: "boolean", default: false },
   },
 });
 const portOffset = Number(values["port-offset"]);
@@ -31,6 +34,27 @@ const output = (service: string, line: string) =>
   process.stdout.write(`${service.padEnd(width)}| ${values["raw-logs"] ? line : formatLogLine(line)}\n`);
 
 console.log("Starting the Booking Platform (DynamoDB Local, simulators, services)…");
+// --traces: a local OTLP receiver that prints one tree per trace once its spans stop arriving.
+const receiver = values.traces
+  ? await startOtlpReceiver({
+      port: 4318 + portOffset,
+      onSpans: (() => {
+        const pending = new Map<string, { spans: ReceivedSpan[]; timer: NodeJS.Timeout }>();
+        return (spans: ReceivedSpan[]) => {
+          for (const span of spans) {
+            const entry = pending.get(span.traceId) ?? { spans: [], timer: setTimeout(() => {}, 0) };
+            entry.spans.push(span);
+            clearTimeout(entry.timer);
+            entry.timer = setTimeout(() => {
+              pending.delete(span.traceId);
+              console.log(`\n${formatTrace(entry.spans)}\n`);
+            }, 1500);
+            pending.set(span.traceId, entry);
+          }
+        };
+      })(),
+    })
+  : undefined;
 const started = Date.now();
 let system: Awaited<ReturnType<typeof startSystem>>;
 try {
@@ -38,6 +62,7 @@ try {
     root,
     portOffset,
     inMemoryDatabase: values["in-memory"],
+    otlpEndpoint: receiver?.endpoint,
     output,
     onUnexpectedExit: (service, code, signal) => {
       console.error(`\n✖ ${service} stopped unexpectedly (${code ?? signal}); stopping everything.`);
@@ -56,6 +81,7 @@ Booking Platform is up after ${((Date.now() - started) / 1000).toFixed(1)} s.
   API reference    ${system.apiUrl}/docs
   OpenAPI document ${system.apiUrl}/openapi.json
   DynamoDB Local   ${system.dynamodbEndpoint}${values["in-memory"] ? " (in memory)" : " (on disk, .data/dynamodb)"}
+  Traces           ${receiver ? `printed here (OTLP receiver ${receiver.endpoint})` : "npm start -- --traces prints them; or set OTEL_EXPORTER_OTLP_ENDPOINT"}
 
   try: curl '${system.apiUrl}/v1/treatments'
 

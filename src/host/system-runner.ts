@@ -19,6 +19,8 @@ export interface StartSystemOptions {
   databasePath?: string;
   /** Extra environment for every process (tests use it to shorten deadlines). */
   env?: Record<string, string>;
+  /** Send every service's traces and metrics to this OTLP/HTTP JSON endpoint. */
+  otlpEndpoint?: string;
   /** Where each process's output lines go, prefixed with its name. */
   output?: (service: string, line: string) => void;
   /** Called when a process dies after the system was up. */
@@ -85,6 +87,9 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     AWS_REGION: topology.dynamodb.region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    ...(options.otlpEndpoint
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_METRIC_EXPORT_INTERVAL: "5000" }
+      : {}),
     ...options.env,
   };
   for (const spec of topology.processes) {
@@ -101,9 +106,11 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   const launch = async (spec: ProcessSpec): Promise<void> => {
     const port = spec.port === undefined ? undefined : spec.port + offset;
     if (port !== undefined) await assertPortFree(spec.name, port);
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(options.root, spec.entry)], {
+    // Services load OpenTelemetry before their own code; simulators stand in for providers and are not traced.
+    const telemetry = spec.layer === "simulator" ? [] : ["--import", path.join(options.root, "src/utilities/telemetry/register.ts")];
+    const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, path.join(options.root, spec.entry)], {
       cwd: options.root,
-      env: { ...env, ...spec.env, ...(port === undefined ? {} : { PORT: String(port) }) },
+      env: { ...env, ...spec.env, OTEL_SERVICE_NAME: spec.name, ...(port === undefined ? {} : { PORT: String(port) }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const entry: Running = {

@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { portFromEnv } from "../config/service-env.js";
 import { createLogger, type Logger } from "../logging/logger.js";
+import { flushTelemetry } from "../telemetry/telemetry-sdk.js";
 import { serveGrpc } from "./serve-grpc.js";
 
 /**
@@ -27,6 +28,7 @@ export async function runGrpcService(
       logger.info({ signal }, `${name} shutting down`);
       await server.close();
       await options.onClose?.();
+      await flushTelemetry();
       process.exit(0);
     };
     process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,6 +1,7 @@
 import http2 from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { tracingServerInterceptor } from "../telemetry/grpc-tracing.js";
 
 export interface GrpcServer {
   readonly port: number;
@@ -17,7 +18,7 @@ export async function serveGrpc(
   port: number,
   host = "127.0.0.1",
 ): Promise<GrpcServer> {
-  const server = http2.createServer(connectNodeAdapter({ routes, grpc: true, grpcWeb: false, connect: true }));
+  const server = http2.createServer(connectNodeAdapter({ routes, grpc: true, grpcWeb: false, connect: true, interceptors: [tracingServerInterceptor] }));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
