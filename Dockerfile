@@ -13,4 +13,4 @@ COPY config ./config
 COPY src ./src
 USER node
 ENV SERVICE_ENTRY=src/client/api/server.ts
-CMD ["sh", "-c", "exec node --import tsx \"$SERVICE_ENTRY\""]
+CMD ["sh", "-c", "exec node --import tsx --import ./src/utilities/telemetry/register.ts \"$SERVICE_ENTRY\""]

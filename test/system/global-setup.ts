@@ -1,11 +1,18 @@
+import { appendFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { startOtlpReceiver } from "../../src/host/otlp-receiver.js";
 import { startSystem } from "../../src/host/system-runner.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     system: { apiUrl: string; urls: Record<string, string>; dynamodbEndpoint: string };
+    /** The local OTLP receiver every service exports to (GET /spans lists what arrived). */
+    otlpEndpoint: string;
+    /** Every line every process printed, for tests that read the logs. */
+    logFile: string;
   }
 }
 
@@ -22,18 +29,27 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export default async function setup(project: TestProject) {
   const portOffset = 10_000;
   const lines: string[] = [];
+  const logFile = path.join(mkdtempSync(path.join(tmpdir(), "bp-system-logs-")), "all-processes.log");
+  const receiver = await startOtlpReceiver();
   const system = await startSystem({
     root,
     portOffset,
     inMemoryDatabase: true,
+    otlpEndpoint: receiver.endpoint,
     // Tests inject provider faults one after another; a circuit opened by one must not fail the next.
-    env: { BP_PROVIDER_DEADLINE_MS: "1500", LOG_LEVEL: "warn", BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }) },
-    output: (service, line) => lines.push(`${service} | ${line}`),
+    env: { BP_PROVIDER_DEADLINE_MS: "1500", LOG_LEVEL: "info", BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }) },
+    output: (service, line) => {
+      lines.push(`${service} | ${line}`);
+      appendFileSync(logFile, `${service} | ${line}\n`);
+    },
   }).catch((error: Error) => {
     throw new Error(`${error.message}\n--- output ---\n${lines.slice(-60).join("\n")}`);
   });
   project.provide("system", { apiUrl: system.apiUrl, urls: system.urls, dynamodbEndpoint: system.dynamodbEndpoint });
+  project.provide("otlpEndpoint", receiver.endpoint);
+  project.provide("logFile", logFile);
   return async () => {
     await system.stop();
+    await receiver.close();
   };
 }

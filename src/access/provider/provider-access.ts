@@ -3,6 +3,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
+import { platformMeter } from "../../utilities/telemetry/meter.js";
 import { createProviderPolicy, defaultResilience, type CallKind, type ProviderPolicy, type ResilienceSettings } from "./private/resilience.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
@@ -55,17 +56,35 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     return instance;
   };
 
+  // Per provider instance: how long calls take, how they fail, and whether the circuit is open.
+  const meter = platformMeter();
+  const duration = meter.createHistogram("provider.call.duration", { unit: "ms", description: "Provider calls, by instance, operation and outcome" });
+  const failures = meter.createCounter("provider.call.errors", { description: "Failed provider calls, by instance and kind (timeout, unavailable, bad-response, circuit-open …)" });
+  meter
+    .createObservableGauge("provider.circuit.open", { description: "1 while an instance's circuit is open or half-open, else 0" })
+    .addCallback((result) => {
+      for (const [id, { policy }] of instances) result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
+    });
+
   /** One call to one provider under its resilience policy, its failures as gRPC errors that name it. */
   const call = async <T>(
     id: string,
     kind: CallKind,
     signal: AbortSignal,
     run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    operation = "call",
   ): Promise<T> => {
     const { config, adapter, policy } = find(id);
+    const started = performance.now();
+    const record = (outcome: string) => duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
     try {
-      return await policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal);
+      const result = await policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal);
+      record("ok");
+      return result;
     } catch (error) {
+      const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
+      record(errorKind);
+      failures.add(1, { "provider.instance": id, operation, kind: errorKind });
       if (error instanceof ConnectError) throw error;
       if (error instanceof ProviderError) throw new ConnectError(error.message, codeOf[error.kind]);
       // An adapter bug must not take the service down, and must still say whose call failed.
@@ -84,8 +103,12 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         throw new ConnectError("provider_clinic_code and provider_treatment_code are required", Code.InvalidArgument);
       }
       const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
-      const slots = await call(request.providerInstanceId, "read", context.signal, (adapter, signal) =>
-        adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
+      const slots = await call(
+        request.providerInstanceId,
+        "read",
+        context.signal,
+        (adapter, signal) => adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
+        "find-open-slots",
       );
       return create(FindOpenSlotsResponseSchema, {
         slots: slots.map((slot) =>
@@ -105,7 +128,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.capabilities.supportsHold || !adapter.holdSlot) throw unsupported(request.providerInstanceId, "holds");
         return adapter.holdSlot({ providerSlotId: request.providerSlotId, reference: request.reference, holdSeconds: request.holdSeconds }, signal);
-      });
+      }, "hold-slot");
       return toMessage(state);
     },
 
@@ -113,7 +136,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.capabilities.supportsHold || !adapter.confirmHold) throw unsupported(request.providerInstanceId, "holds");
         return adapter.confirmHold({ providerBookingRef: request.providerBookingRef, patient: toPatient(request.patient), note: request.note }, signal);
-      });
+      }, "confirm-hold");
       return toMessage(state);
     },
 
@@ -124,7 +147,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           { providerSlotId: request.providerSlotId, reference: request.reference, patient: toPatient(request.patient), note: request.note },
           signal,
         );
-      });
+      }, "book-slot");
       return toMessage(state);
     },
 
@@ -132,7 +155,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
         if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
         return adapter.cancelBooking({ providerBookingRef: request.providerBookingRef }, signal);
-      });
+      }, "cancel-booking");
       return toMessage(state);
     },
 
@@ -140,7 +163,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       const state = await call(request.providerInstanceId, "read", context.signal, (adapter, signal) => {
         if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
         return adapter.findBooking(request.reference, signal);
-      });
+      }, "find-booking");
       return create(FindBookingResponseSchema, { booking: state ? toMessage(state) : undefined });
     },
 

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { BookingManagerClient } from "./booking-manager-client.js";
 import { registerProblemDetails } from "./problem-details.js";
+import { registerRequestMetrics } from "./request-metrics.js";
 import { availabilityRoutes } from "./routes/availability-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -28,6 +29,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemDetails(app);
+  registerRequestMetrics(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   // Registered before the routes, so that it sees them all.

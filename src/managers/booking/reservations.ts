@@ -12,6 +12,7 @@ import {
 import type { AvailabilityEngineService } from "../../engines/availability/v1/availability_engine_pb.js";
 import type { ReservationEngineService, RuleViolation } from "../../engines/reservation/v1/reservation_engine_pb.js";
 import { ReservationSchema, type Patient, type Reservation } from "../../contracts/v1/booking_pb.js";
+import { platformMeter } from "../../utilities/telemetry/meter.js";
 import { toLocalIso } from "../../utilities/time/local-time.js";
 import {
   ListPatientReservationsResponseSchema,
@@ -42,6 +43,21 @@ const definitelyNotBooked = new Set([Code.FailedPrecondition, Code.PermissionDen
  */
 export function createReservationUseCases(deps: ReservationDeps) {
   const now = deps.now ?? (() => new Date());
+  const meter = platformMeter();
+  const reservationOutcomes = meter.createCounter("reservations", { description: "Reservation requests, by outcome" });
+  const holdExpiries = meter.createCounter("reservation.hold.expiries", { description: "Holds that lapsed before they were confirmed" });
+  const reconcilerActions = meter.createCounter("reconciler.actions", { description: "Pending reservations the reconciler settled, by action" });
+  /** Counts how a create ended: the reservation's status, "replayed", or why it was refused. */
+  const counted = async (run: Promise<ReservationResult>) => {
+    try {
+      const outcome = await run;
+      reservationOutcomes.add(1, { outcome: outcome.replayed ? "replayed" : (outcome.reservation?.status ?? "unknown") });
+      return outcome;
+    } catch (error) {
+      reservationOutcomes.add(1, { outcome: Code[ConnectError.from(error).code] ?? "error" });
+      throw error;
+    }
+  };
   const newId = deps.newId ?? (() => `res_${randomUUID()}`);
 
   const result = (reservation: Reservation, replayed = false): ReservationResult => {
@@ -101,7 +117,7 @@ export function createReservationUseCases(deps: ReservationDeps) {
     return treatment;
   };
 
-  return {
+  const useCases = {
     async createReservation(request: CreateReservationRequest): Promise<ReservationResult> {
       const patient = request.patient;
       if (!request.idempotencyKey || !request.requestHash) throw new ConnectError("idempotency_key and request_hash are required", Code.InvalidArgument);
@@ -212,6 +228,7 @@ export function createReservationUseCases(deps: ReservationDeps) {
       const status = effectiveStatus(reservation, now()).status;
       if (status === "confirmed") return result(reservation);
       if (status === "expired") {
+        holdExpiries.add(1);
         if (reservation.status === "held") await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: "the hold lapsed", release: true }).catch(() => {});
         throw new ConnectError(`the hold on reservation ${id} expired; reserve again`, Code.FailedPrecondition);
       }
@@ -270,19 +287,23 @@ export function createReservationUseCases(deps: ReservationDeps) {
           if (booking && (booking.status === "booked" || booking.status === "held")) {
             await settle(pending, { expectedStatus: "pending", newStatus: booking.status === "held" ? "held" : "confirmed", booking, statusReason: "verified with the provider" });
             tally.confirmed++;
+            reconcilerActions.add(1, { action: "confirmed" });
           } else {
             const answer = new ConnectError(`the provider did not take reservation ${reservation.id}; search again`, Code.AlreadyExists);
             await settle(pending, { expectedStatus: "pending", newStatus: "released", statusReason: answer.rawMessage, release: true, error: answer });
             tally.released++;
+            reconcilerActions.add(1, { action: "released" });
           }
         } catch {
           // Provider still unreachable, or the reservation settled meanwhile: try again next run.
           tally.leftPending++;
+          reconcilerActions.add(1, { action: "left-pending" });
         }
       }
       return tally;
     },
   };
+  return { ...useCases, createReservation: (request: CreateReservationRequest) => counted(useCases.createReservation(request)) };
 }
 
 /** A hold past its expiry is expired, whether or not anything has written that down yet. */

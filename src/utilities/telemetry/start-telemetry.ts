@@ -1,4 +1,3 @@
-import { metrics } from "@opentelemetry/api";
 import { OTLPMetricExporter as OTLPMetricExporterJson } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as OTLPMetricExporterProto } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPTraceExporter as OTLPTraceExporterJson } from "@opentelemetry/exporter-trace-otlp-http";
@@ -61,5 +60,3 @@ export function startTelemetry(options: TelemetryOptions): NodeSDK {
   sdk.start();
   return sdk;
 }
-
-export const meter = () => metrics.getMeter("booking-platform");

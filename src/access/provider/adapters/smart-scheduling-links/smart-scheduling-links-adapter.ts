@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Location, Schedule, Slot } from "@medplum/fhirtypes";
 import type { AdapterFactory, OpenSlot, ProviderAdapter, ProviderCatalog } from "../../adapter.js";
+import { platformMeter } from "../../../../utilities/telemetry/meter.js";
 import { fetchText } from "../../private/fetch-json.js";
 import { ProviderError } from "../../provider-error.js";
 
@@ -45,11 +46,18 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
   const source = typeof instance.options?.source === "string" ? instance.options.source : "varden";
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
   const cache = new Map<string, Cached<unknown>>();
+  const cacheLookups = platformMeter().createCounter("provider.cache.lookups", {
+    description: "Feed documents by how they were served: hit (fresh), revalidated (304) or miss (fetched); hit ratio = (hit + revalidated) / all",
+  });
+  const looked = (result: "hit" | "revalidated" | "miss") => cacheLookups.add(1, { "provider.instance": instance.id, result });
 
   /** A document, from cache while fresh, else revalidated or fetched anew. */
   async function cached<T>(url: string, parse: (text: string) => T, signal: AbortSignal): Promise<T> {
     const known = cache.get(url) as Cached<T> | undefined;
-    if (known && Date.now() < known.freshUntil) return known.value;
+    if (known && Date.now() < known.freshUntil) {
+      looked("hit");
+      return known.value;
+    }
     const response = await fetchText(
       instance.id,
       url,
@@ -58,9 +66,11 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
     );
     const freshUntil = Date.now() + maxAgeSeconds(response.headers.get("cache-control")) * 1000;
     if (response.status === 304 && known) {
+      looked("revalidated");
       known.freshUntil = freshUntil;
       return known.value;
     }
+    looked("miss");
     const value = parse(response.text);
     cache.set(url, { etag: response.headers.get("etag") ?? undefined, freshUntil, value });
     return value;

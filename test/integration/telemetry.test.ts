@@ -1,0 +1,81 @@
+import { SpanKind } from "@opentelemetry/api";
+import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Slot } from "@booking-platform/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTelemetry } from "../../src/utilities/telemetry/start-telemetry.js";
+import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
+
+// Started before the system is composed, as a service's --import would.
+const spans = new InMemorySpanExporter();
+const metricsExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+const metricReader = new PeriodicExportingMetricReader({ exporter: metricsExporter, exportIntervalMillis: 3_600_000 });
+const sdk = startTelemetry({ serviceName: "in-memory-system", spanProcessors: [new SimpleSpanProcessor(spans)], metricReaders: [metricReader], env: {} });
+
+const patient = { name: "Zlatan Spansson", personalIdentityNumber: "19811003-5555", phone: "0709998877", email: "zlatan.spansson@example.se" };
+
+describe("telemetry of a reservation, all services in one process", () => {
+  let demo: DemoSystem;
+  let reservationTrace: ReturnType<InMemorySpanExporter["getFinishedSpans"]>;
+
+  beforeAll(async () => {
+    demo = await startDemoSystem();
+    const date = new Date(Date.now() + 22 * 86_400_000).toISOString().slice(0, 10);
+    const { data } = await demo.client.GET("/v1/availability", { params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } } });
+    const slot: Slot = data!.items[0]!;
+    spans.reset();
+    const reserved = await demo.client.POST("/v1/reservations", {
+      params: { header: { "idempotency-key": `telemetry-${Date.now()}` } },
+      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient },
+    });
+    expect(reserved.response.status).toBe(201);
+    const root = spans.getFinishedSpans().find((s) => !s.parentSpanContext && s.name.includes("POST"));
+    expect(root, "a root span for POST /v1/reservations").toBeDefined();
+    reservationTrace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === root!.spanContext().traceId);
+  });
+  afterAll(async () => {
+    await demo.close();
+    await sdk.shutdown();
+  });
+
+  it("is one trace spanning the API, the manager, both engines and every resource access", () => {
+    const services = new Set(reservationTrace.map((s) => s.attributes["rpc.service"]).filter(Boolean));
+    expect([...services].sort()).toEqual([
+      "access.booking.v1.BookingAccessService",
+      "access.catalog.v1.CatalogAccessService",
+      "access.provider.v1.ProviderAccessService",
+      "engines.availability.v1.AvailabilityEngineService",
+      "engines.reservation.v1.ReservationEngineService",
+      "managers.booking.v1.BookingManagerService",
+    ]);
+    // Every gRPC hop is seen from both ends, the server span the child of the client span.
+    const manager = reservationTrace.filter((s) => s.name === "managers.booking.v1.BookingManagerService/CreateReservation");
+    const client = manager.find((s) => s.kind === SpanKind.CLIENT);
+    const server = manager.find((s) => s.kind === SpanKind.SERVER);
+    expect(server?.parentSpanContext?.spanId).toBe(client?.spanContext().spanId);
+  });
+
+  it("includes the provider's HTTP call", () => {
+    expect(reservationTrace.some((s) => s.attributes["url.full"] !== undefined || s.attributes["http.url"] !== undefined)).toBe(true);
+  });
+
+  it("carries no patient data in any span", () => {
+    const everything = JSON.stringify(reservationTrace.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
+    for (const secret of [patient.name, "Zlatan", patient.personalIdentityNumber, "198110035555", patient.phone, patient.email]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+
+  it("counts the reservation, the provider calls and the route", async () => {
+    await metricReader.forceFlush();
+    const points = metricsExporter
+      .getMetrics()
+      .flatMap((r) => r.scopeMetrics)
+      .flatMap((s) => s.metrics)
+      .flatMap((m) => m.dataPoints.map((p) => ({ name: m.descriptor.name, attributes: p.attributes })));
+    expect(points).toContainEqual({ name: "reservations", attributes: { outcome: "held" } });
+    expect(points.some((p) => p.name === "provider.call.duration" && p.attributes["operation"] === "hold-slot" && p.attributes["outcome"] === "ok")).toBe(true);
+    expect(points.some((p) => p.name === "http.server.request.duration" && p.attributes["http.route"] === "/v1/reservations")).toBe(true);
+    expect(points.some((p) => p.name === "provider.circuit.open" && p.attributes["provider.instance"] === "klinikbokning-demo")).toBe(true);
+  });
+});
