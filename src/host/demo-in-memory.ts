@@ -1,0 +1,79 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { createBookingClient, type BookingClient } from "@booking-platform/client";
+import { createCatalogAccess } from "../access/catalog/catalog-access.js";
+import { seedCatalogIfEmpty } from "../access/catalog/seed-catalog.js";
+import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
+import type { ProviderInstanceConfig } from "../access/provider/adapter.js";
+import { startFhirSimulator, type FhirSimulator } from "../access/provider/adapters/fhir-r4/simulator/fhir-simulator.js";
+import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { startSmartSimulator, type SmartSimulator } from "../access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
+import { createTestTable } from "../utilities/dynamodb/testing.js";
+import { composeInMemorySystem, type InMemorySystemOptions } from "./in-memory-system.js";
+
+const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
+
+export interface DemoInMemory {
+  client: BookingClient;
+  system: Awaited<ReturnType<typeof composeInMemorySystem>>;
+  catalog: ReturnType<typeof createClient<typeof CatalogAccessService>>;
+  klinikbokning: KlinikbokningSimulator;
+  fhir: FhirSimulator;
+  smart: SmartSimulator;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo catalog and the three demo providers (Klinikbokning over REST, a
+ * FHIR R4 server, a SMART Scheduling Links feed), every service composed in
+ * this process over in-memory gRPC, on a fresh table of the DynamoDB at
+ * `dynamodbEndpoint`; the API listens on a free port. Used by the integration
+ * tests and the benchmarks.
+ */
+export async function startDemoInMemory(
+  dynamodbEndpoint: string,
+  options: Partial<Omit<InMemorySystemOptions, "documents" | "tableName" | "providers">> & {
+    moreProviders?: ProviderInstanceConfig[];
+    moreSimulators?: Array<{ close(): Promise<void> }>;
+  } = {},
+): Promise<DemoInMemory> {
+  const table = await createTestTable(dynamodbEndpoint);
+  const [klinikbokning, fhir, smart] = await Promise.all([
+    startKlinikbokningSimulator({ apiKey: "it-key" }),
+    startFhirSimulator({ token: "it-token" }),
+    startSmartSimulator({ maxAgeSeconds: 60 }),
+  ]);
+  const catalogImpl = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
+  const catalog = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalogImpl)));
+  await seedCatalogIfEmpty(catalog, demoCatalog);
+  const system = await composeInMemorySystem({
+    slotTokenSecret: "in-memory-demo-slot-secret",
+    patientIdSecret: "in-memory-demo-patient-secret",
+    ...options,
+    documents: table.documents,
+    tableName: table.tableName,
+    providers: [
+      { id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: klinikbokning.url, apiKey: "it-key", timeZone: "Europe/Stockholm" },
+      { id: "fhir-uppsala", adapter: "fhir-r4", baseUrl: fhir.url, apiKey: "it-token", timeZone: "Europe/Stockholm" },
+      { id: "smart-vaccination", adapter: "smart-scheduling-links", baseUrl: smart.url, timeZone: "Europe/Stockholm", options: { states: ["AB"] } },
+      ...(options.moreProviders ?? []),
+    ],
+  });
+  await system.api.listen({ port: 0, host: "127.0.0.1" });
+  const address = system.api.server.address();
+  const client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+  return {
+    client,
+    system,
+    catalog,
+    klinikbokning,
+    fhir,
+    smart,
+    async close() {
+      await system.api.close();
+      await Promise.all([klinikbokning.close(), fhir.close(), smart.close(), ...(options.moreSimulators ?? []).map((s) => s.close())]);
+      await table.drop();
+    },
+  };
+}
