@@ -3,14 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { BookingPatient, OpenSlot, ProviderAdapter } from "../adapter.js";
 import { maxResponseBytes } from "../private/fetch-json.js";
 import { ProviderError } from "../provider-error.js";
-import type { Faults } from "../simulator-kit/fault-injector.js";
+import type { SimulatorServer } from "../simulator-kit/serve-simulator.js";
 
 /** What the kit needs of a simulator: where it is, and a way to make it misbehave. */
-export interface SimulatorHandle {
-  url: string;
-  faults: Faults;
-  close(): Promise<void>;
-}
+export type SimulatorHandle = Pick<SimulatorServer, "url" | "faults" | "close">;
 
 export interface ConformanceSubject {
   /** The adapter's name in the registry. */

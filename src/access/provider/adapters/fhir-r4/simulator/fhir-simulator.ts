@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Appointment, Bundle, Resource, Schedule, Slot } from "@medplum/fhirtypes";
 import { DateTime } from "luxon";
-import { FaultInjector, readBody, sendJson, type Faults } from "../../../simulator-kit/fault-injector.js";
+import { FaultInjector, readBody, sendJson } from "../../../simulator-kit/fault-injector.js";
+import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
 import { locations, practitioners, serviceTypeSystem, serviceTypes, timeZoneExtension } from "./seed-data.js";
 
 /**
@@ -14,11 +14,7 @@ import { locations, practitioners, serviceTypeSystem, serviceTypes, timeZoneExte
  * answer searchset Bundles paged with `next` links. Auth: a bearer token.
  * It does not offer the IHE ITI $find/$hold/$book operations.
  */
-export interface FhirSimulator {
-  url: string;
-  faults: Faults;
-  close(): Promise<void>;
-}
+export type FhirSimulator = SimulatorServer;
 
 const pageSize = 50;
 
@@ -182,28 +178,7 @@ export async function startFhirSimulator(options: { port?: number; host?: string
     return outcome(res, 404, "not-supported", `${req.method} ${url.pathname} is not supported`);
   }
 
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: Error) => outcome(res, 500, "exception", error.message));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
-  return {
-    url: baseUrl,
-    get faults() {
-      return injector.faults;
-    },
-    set faults(value: Faults) {
-      injector.faults = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        injector.releaseHanging();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const served = await serveSimulator(injector, handle, (res, error) => outcome(res, 500, "exception", error.message), options);
+  baseUrl = served.url;
+  return served;
 }

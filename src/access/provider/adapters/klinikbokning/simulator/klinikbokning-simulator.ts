@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
-import { FaultInjector, readBody, sendJson, type Faults } from "../../../simulator-kit/fault-injector.js";
+import { FaultInjector, readBody, sendJson } from "../../../simulator-kit/fault-injector.js";
+import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
 import { clinics, practitioners, services, type SimClinic } from "./seed-data.js";
 
 /**
@@ -29,13 +29,9 @@ export interface SimulatorOptions {
   seed?: string;
 }
 
-export interface KlinikbokningSimulator {
-  url: string;
-  port: number;
-  faults: Faults;
+export interface KlinikbokningSimulator extends SimulatorServer {
   /** Holds and bookings made through the API, by booking id. */
   bookings: Map<string, SimBooking>;
-  close(): Promise<void>;
 }
 
 const maxPageSize = 200;
@@ -52,10 +48,6 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
 
   const takenBySomeoneElse = (timeslotId: string) =>
     createHash("sha256").update(`${seed}:${timeslotId}`).digest()[0]! % 4 === 0;
-
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: Error) => send(res, 500, { error: { code: "INTERNAL", message: error.message } }));
-  });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? "/", "http://simulator");
@@ -150,29 +142,13 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     return notFound(res);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const handleRef: KlinikbokningSimulator = {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    get faults() {
-      return injector.faults;
-    },
-    set faults(value: Faults) {
-      injector.faults = value;
-    },
-    bookings,
-    close: () =>
-      new Promise<void>((resolve) => {
-        injector.releaseHanging();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return handleRef;
+  const served = await serveSimulator(
+    injector,
+    handle,
+    (res, error) => send(res, 500, { error: { code: "INTERNAL", message: error.message } }),
+    options,
+  );
+  return Object.assign(served, { bookings });
 }
 
 export interface SimBooking {

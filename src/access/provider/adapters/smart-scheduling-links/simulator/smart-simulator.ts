@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
-import { FaultInjector, sendJson, type Faults } from "../../../simulator-kit/fault-injector.js";
+import { FaultInjector, sendJson } from "../../../simulator-kit/fault-injector.js";
+import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
 
 /**
  * A SMART Scheduling Links publisher: a `$bulk-publish` manifest listing
@@ -14,12 +14,9 @@ import { FaultInjector, sendJson, type Faults } from "../../../simulator-kit/fau
  * Its data are its own (two Swedish vaccination sites), generated for the
  * coming year so any date a test asks about has slots.
  */
-export interface SmartSimulator {
-  url: string;
-  faults: Faults;
+export interface SmartSimulator extends SimulatorServer {
   /** Every request it answered, to see what a client fetched and what it revalidated. */
   requests: Array<{ path: string; status: number }>;
-  close(): Promise<void>;
 }
 
 const ext = "http://fhir-registry.smarthealthit.org/StructureDefinition";
@@ -117,28 +114,7 @@ export async function startSmartSimulator(options: { port?: number; host?: strin
     res.writeHead(200, { ...cache, "content-type": type }).end(body);
   }
 
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: Error) => sendJson(res, 500, { error: error.message }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: base,
-    get faults() {
-      return injector.faults;
-    },
-    set faults(value: Faults) {
-      injector.faults = value;
-    },
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        injector.releaseHanging();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const served = await serveSimulator(injector, handle, (res, error) => sendJson(res, 500, { error: error.message }), options);
+  base = served.url;
+  return Object.assign(served, { requests });
 }
