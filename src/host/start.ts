@@ -39,17 +39,17 @@ const receiver = values.traces
   ? await startOtlpReceiver({
       port: 4318 + portOffset,
       onSpans: (() => {
-        const pending = new Map<string, { spans: ReceivedSpan[]; timer: NodeJS.Timeout }>();
+        const pending = new Map<string, { spans: ReceivedSpan[]; timer?: NodeJS.Timeout }>();
         return (spans: ReceivedSpan[]) => {
           for (const span of spans) {
-            const entry = pending.get(span.traceId) ?? { spans: [], timer: setTimeout(() => {}, 0) };
+            const entry = pending.get(span.traceId) ?? { spans: [] };
+            pending.set(span.traceId, entry);
             entry.spans.push(span);
             clearTimeout(entry.timer);
             entry.timer = setTimeout(() => {
               pending.delete(span.traceId);
               console.log(`\n${formatTrace(entry.spans)}\n`);
             }, 1500);
-            pending.set(span.traceId, entry);
           }
         };
       })(),
