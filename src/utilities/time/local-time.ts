@@ -19,7 +19,3 @@ export function localDatesWindow(fromDate: string, toDate: string, timeZone: str
   if (!to.isValid || !/^\d{4}-\d{2}-\d{2}$/.test(toDate)) throw new RangeError(`not a date: ${toDate}`);
   return { start: from.startOf("day").toJSDate(), end: to.plus({ days: 1 }).startOf("day").toJSDate() };
 }
-
-export function isKnownTimeZone(timeZone: string): boolean {
-  return DateTime.now().setZone(timeZone).isValid;
-}
