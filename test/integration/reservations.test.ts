@@ -159,6 +159,18 @@ describe("reservations", () => {
     expect(confirm.error?.detail).toContain("expired");
   });
 
+  it("has the reconciler write lapsed holds down as expired, freeing their claims", async () => {
+    const slot = await freeSlot();
+    const held = await reserve(slot);
+    offsetMs = 11 * 60_000;
+    const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 60 });
+    expect(tally.expired).toBeGreaterThanOrEqual(1);
+    // Stored, not only shown: booking access itself now has it expired.
+    const { reservation } = await system.clients.bookingAccess.getReservation({ id: held.data!.id });
+    expect(reservation?.status).toBe("expired");
+    expect((await reserve(slot, bertil)).response.status).toBe(201);
+  });
+
   it("cancels a confirmed reservation, freeing the slot, but not inside the cancellation window", async () => {
     const first = await freeSlot();
     const held = await reserve(first);

@@ -10,6 +10,7 @@ import {
   BeginReservationResponseSchema,
   GetReservationResponseSchema,
   ListPatientReservationsResponseSchema,
+  ListLapsedHoldsResponseSchema,
   ListPendingReservationsResponseSchema,
   SettleReservationResponseSchema,
   type BookingAccessService,
@@ -25,6 +26,7 @@ import { PatientSchema, ReservationSchema, type Reservation } from "../../contra
  * | slot claim      | SLOTCLAIM#<providerInstanceId>#<slotId>  | CLAIM       |                    |                 |
  * | idempotency key | IDEMPOTENCY#<key>                        | KEY         |                    |                 |
  * | pending marker  | PENDING                                  | <createdAt>#<id> |               |                 |
+ * | hold marker     | HOLD                                     | <holdExpiresAt>#<id> |           |                 |
  *
  * Access patterns:
  * 1. begin a reservation    TransactWriteItems: claim (attribute_not_exists(pk) OR expiresAt < :now)
@@ -36,6 +38,7 @@ import { PatientSchema, ReservationSchema, type Reservation } from "../../contra
  * 3. a reservation by id    GetItem RESERVATION#<id>
  * 4. a patient's reservations  Query gsi1 PATIENT#<patientId>, by start
  * 5. pending reservations   Query PENDING, sk < <cut-off instant>
+ * 6. lapsed holds           Query HOLD, sk < <now>
  *
  * Expiry (holds, idempotency keys after 24 h) is enforced in these conditions
  * and in reads, never by waiting for TTL: DynamoDB deletes expired items
@@ -45,6 +48,7 @@ const reservationKey = (id: string) => ({ pk: `RESERVATION#${id}`, sk: "RESERVAT
 const claimKey = (providerInstanceId: string, providerSlotId: string) => ({ pk: `SLOTCLAIM#${providerInstanceId}#${providerSlotId}`, sk: "CLAIM" });
 const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: "KEY" });
 const pendingKey = (createdAt: string, id: string) => ({ pk: "PENDING", sk: `${createdAt}#${id}` });
+const holdKey = (holdExpiresAt: string, id: string) => ({ pk: "HOLD", sk: `${holdExpiresAt}#${id}` });
 
 export const idempotencyKeyLifetimeMs = 24 * 3_600_000;
 const ttlSeconds = (epochMs: number) => Math.ceil(epochMs / 1000);
@@ -162,6 +166,12 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
       if (request.expectedStatus === "pending") {
         items.push({ Delete: { TableName: tableName, Key: pendingKey(String(current.createdAt), request.id) } });
       }
+      if (request.expectedStatus === "held" && typeof current.holdExpiresAt === "string") {
+        items.push({ Delete: { TableName: tableName, Key: holdKey(current.holdExpiresAt, request.id) } });
+      }
+      if (request.newStatus === "held" && request.holdExpiresAt) {
+        items.push({ Put: { TableName: tableName, Item: { ...holdKey(timestampDate(request.holdExpiresAt).toISOString(), request.id), type: "hold", reservationId: request.id } } });
+      }
       const claim = claimKey(String(current.providerInstanceId), String(current.providerSlotId));
       const ownsClaim = { ConditionExpression: "reservationId = :id", ExpressionAttributeValues: { ":id": request.id } };
       const { Item: claimItem } = await documents.send(new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }));
@@ -230,20 +240,30 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
     },
 
     async listPendingReservations(request) {
-      const before = clock(request.beganBefore).toISOString();
-      const markers = await queryAll(documents, {
-        TableName: tableName,
-        KeyConditionExpression: "pk = :pk AND sk < :before",
-        ExpressionAttributeValues: { ":pk": "PENDING", ":before": before },
-      });
-      const reservations: Reservation[] = [];
-      for (const marker of markers) {
-        const item = await readReservation(String(marker.reservationId));
-        if (item?.status === "pending") reservations.push(fromItem(item));
-      }
+      const reservations = await marked("PENDING", clock(request.beganBefore).toISOString(), "pending");
       return create(ListPendingReservationsResponseSchema, { reservations });
     },
+
+    async listLapsedHolds(request) {
+      const reservations = await marked("HOLD", clock(request.expiredBefore).toISOString(), "held");
+      return create(ListLapsedHoldsResponseSchema, { reservations });
+    },
   };
+
+  /** The reservations a marker partition lists before an instant, still in the given status. */
+  async function marked(partition: "PENDING" | "HOLD", before: string, status: string): Promise<Reservation[]> {
+    const markers = await queryAll(documents, {
+      TableName: tableName,
+      KeyConditionExpression: "pk = :pk AND sk < :before",
+      ExpressionAttributeValues: { ":pk": partition, ":before": before },
+    });
+    const reservations: Reservation[] = [];
+    for (const marker of markers) {
+      const item = await readReservation(String(marker.reservationId));
+      if (item?.status === status) reservations.push(fromItem(item));
+    }
+    return reservations;
+  }
 
   async function answerKnownKey(key: string, requestHash: string) {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: idempotencyKey(key), ConsistentRead: true }));

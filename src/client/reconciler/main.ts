@@ -23,8 +23,10 @@ const manager = grpcClient(BookingManagerService, grpcTransport(serviceUrl("book
 async function runOnce(): Promise<boolean> {
   try {
     const tally = await manager.reconcileReservations({ minAgeSeconds }, { timeoutMs: 60_000 });
-    const { examined, confirmed, released, leftPending } = tally;
-    if (examined > 0) logger.info({ examined, confirmed, released, leftPending }, `reconciled ${examined} pending reservations`);
+    const { examined, confirmed, released, leftPending, expired } = tally;
+    if (examined > 0 || expired > 0) {
+      logger.info({ examined, confirmed, released, leftPending, expired }, `reconciled ${examined} pending reservations, expired ${expired} lapsed holds`);
+    }
     return true;
   } catch (error) {
     // The manager may be restarting: say so and try at the next tick.

@@ -228,8 +228,11 @@ export function createReservationUseCases(deps: ReservationDeps) {
       const status = effectiveStatus(reservation, now()).status;
       if (status === "confirmed") return result(reservation);
       if (status === "expired") {
-        holdExpiries.add(1);
-        if (reservation.status === "held") await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: "the hold lapsed", release: true }).catch(() => {});
+        if (reservation.status === "held") {
+          await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: "the hold lapsed", release: true })
+            .then(() => holdExpiries.add(1))
+            .catch(() => {});
+        }
         throw new ConnectError(`the hold on reservation ${id} expired; reserve again`, Code.FailedPrecondition);
       }
       if (status !== "held") throw new ConnectError(`reservation ${id} is ${status} and cannot be confirmed`, Code.FailedPrecondition);
@@ -274,7 +277,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
       return create(ListPatientReservationsResponseSchema, { reservations: reservations.map((r) => result(r)) });
     },
 
-    /** Settles reservations whose provider call never reported back, by asking the provider what it has under our id. */
+    /**
+     * Settles reservations whose provider call never reported back, by asking
+     * the provider what it has under our id, and marks lapsed holds expired.
+     */
     async reconcileReservations(minAgeSeconds: number) {
       if (minAgeSeconds < 0) throw new ConnectError("min_age_seconds must not be negative", Code.InvalidArgument);
       const cutOff = new Date(now().getTime() - minAgeSeconds * 1000);
@@ -298,6 +304,22 @@ export function createReservationUseCases(deps: ReservationDeps) {
           // Provider still unreachable, or the reservation settled meanwhile: try again next run.
           tally.leftPending++;
           reconcilerActions.add(1, { action: "left-pending" });
+        }
+      }
+      // Holds nobody confirmed: reads already show them expired; write it down and free their claims.
+      const { reservations: lapsed } = await deps.bookingAccess.listLapsedHolds({ expiredBefore: timestampFromDate(now()) });
+      for (const reservation of lapsed) {
+        try {
+          // The provider's hold lapses by its own clock; release it now so the slot is free there too.
+          await deps.providerAccess
+            .cancelBooking({ providerInstanceId: reservation.providerInstanceId, providerBookingRef: reservation.providerBookingRef })
+            .catch(() => undefined);
+          await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: "the hold lapsed before it was confirmed", release: true });
+          tally.expired++;
+          holdExpiries.add(1);
+          reconcilerActions.add(1, { action: "expired" });
+        } catch {
+          // Confirmed or cancelled meanwhile: nothing to do.
         }
       }
       return tally;
