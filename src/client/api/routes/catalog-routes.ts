@@ -14,19 +14,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         response: { 200: Type.Object({ items: Type.Array(ref(TreatmentSchema)) }), ...problemResponses(503) },
       },
     },
-    async () => {
-      const { treatments } = await bookingManager.listTreatments({});
-      return {
-        items: treatments.map((t) => ({
-          id: t.id,
-          name: t.name,
-          description: t.description,
-          durationMinutes: t.durationMinutes,
-          minLeadMinutes: t.minLeadMinutes,
-          cancellationWindowHours: t.cancellationWindowHours,
-        })),
-      };
-    },
+    // The response schema serializes exactly its own fields, so the contract's messages go out as they are.
+    async () => ({ items: (await bookingManager.listTreatments({})).treatments }),
   );
 
   app.get(
@@ -42,19 +31,6 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         response: { 200: Type.Object({ items: Type.Array(ref(ClinicSchema)) }), ...problemResponses(400, 503) },
       },
     },
-    async (request) => {
-      const { clinics } = await bookingManager.listClinics({ treatmentId: request.query.treatment ?? "" });
-      return {
-        items: clinics.map((c) => ({
-          id: c.id,
-          name: c.name,
-          city: c.city,
-          address: c.address,
-          timeZone: c.timeZone,
-          treatmentIds: c.treatmentIds,
-          providerInstanceId: c.providerInstanceId,
-        })),
-      };
-    },
+    async (request) => ({ items: (await bookingManager.listClinics({ treatmentId: request.query.treatment ?? "" })).clinics }),
   );
 };

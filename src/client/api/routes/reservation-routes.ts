@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { PatientSchema, ReservationSchema, problemResponses, ref } from "../schemas.js";
@@ -145,21 +145,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-type ReservationBody = {
-  id: string;
-  status: "pending" | "held" | "confirmed" | "cancelled" | "released" | "expired";
-  slotId: string;
-  treatmentId: string;
-  clinicId: string;
-  start: string;
-  end: string;
-  localStart: string;
-  localEnd: string;
-  timeZone: string;
-  patientId: string;
-  holdExpiresAt?: string;
-  statusReason?: string;
-};
+/** The response shape, straight from the route schema, so the two cannot drift apart. */
+type ReservationBody = Static<typeof ReservationSchema>;
 
 function toReservation(result: ReservationResult): ReservationBody {
   const r = result.reservation!;
