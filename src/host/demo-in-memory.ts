@@ -1,14 +1,17 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BookingClient, createBookingClient } from "@booking-platform/client";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { createBookingClient, type BookingClient } from "@booking-platform/client";
 import { createCatalogAccess } from "../access/catalog/catalog-access.js";
 import { seedCatalogIfEmpty } from "../access/catalog/seed-catalog.js";
 import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
 import type { ProviderInstanceConfig } from "../access/provider/adapter.js";
-import { startFhirSimulator, type FhirSimulator } from "../access/provider/adapters/fhir-r4/simulator/fhir-simulator.js";
-import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
-import { startSmartSimulator, type SmartSimulator } from "../access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
+import { type FhirSimulator, startFhirSimulator } from "../access/provider/adapters/fhir-r4/simulator/fhir-simulator.js";
+import {
+  type KlinikbokningSimulator,
+  startKlinikbokningSimulator,
+} from "../access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { type SmartSimulator, startSmartSimulator } from "../access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
 import { createTestTable } from "../utilities/dynamodb/testing.js";
 import { composeInMemorySystem, type InMemorySystemOptions } from "./in-memory-system.js";
 
@@ -45,7 +48,10 @@ export async function startDemoInMemory(
     startSmartSimulator({ maxAgeSeconds: 60 }),
   ]);
   const catalogImpl = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
-  const catalog = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalogImpl)));
+  const catalog = createClient(
+    CatalogAccessService,
+    createRouterTransport(({ service }) => service(CatalogAccessService, catalogImpl)),
+  );
   await seedCatalogIfEmpty(catalog, demoCatalog);
   const system = await composeInMemorySystem({
     slotTokenSecret: "in-memory-demo-slot-secret",
@@ -56,7 +62,13 @@ export async function startDemoInMemory(
     providers: [
       { id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: klinikbokning.url, apiKey: "it-key", timeZone: "Europe/Stockholm" },
       { id: "fhir-uppsala", adapter: "fhir-r4", baseUrl: fhir.url, apiKey: "it-token", timeZone: "Europe/Stockholm" },
-      { id: "smart-vaccination", adapter: "smart-scheduling-links", baseUrl: smart.url, timeZone: "Europe/Stockholm", options: { states: ["AB"] } },
+      {
+        id: "smart-vaccination",
+        adapter: "smart-scheduling-links",
+        baseUrl: smart.url,
+        timeZone: "Europe/Stockholm",
+        options: { states: ["AB"] },
+      },
       ...(options.moreProviders ?? []),
     ],
   });

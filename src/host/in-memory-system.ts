@@ -1,6 +1,6 @@
-import { createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
-import type { DescService } from "@bufbuild/protobuf";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DescService } from "@bufbuild/protobuf";
+import { createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import type { FastifyInstance } from "fastify";
 import { createBookingAccess } from "../access/booking/booking-access.js";
 import { BookingAccessService } from "../access/booking/v1/booking_access_pb.js";
@@ -18,8 +18,8 @@ import { ReservationEngineService } from "../engines/reservation/v1/reservation_
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
 import { createPatientIds } from "../utilities/security/patient-id.js";
-import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
+import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
 
 export interface InMemorySystemOptions {
   documents: DynamoDBDocumentClient;
@@ -58,7 +58,10 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
   );
   const providerAccess = createClient(
     ProviderAccessService,
-    serve(ProviderAccessService, createProviderAccess({ instances: options.providers, adapters: adapterRegistry, timeoutMs: options.providerTimeoutMs })),
+    serve(
+      ProviderAccessService,
+      createProviderAccess({ instances: options.providers, adapters: adapterRegistry, timeoutMs: options.providerTimeoutMs }),
+    ),
   );
   const availabilityEngine = createClient(
     AvailabilityEngineService,
@@ -72,7 +75,10 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       }),
     ),
   );
-  const reservationEngine = createClient(ReservationEngineService, serve(ReservationEngineService, createReservationEngine({ holdSeconds: options.holdSeconds })));
+  const reservationEngine = createClient(
+    ReservationEngineService,
+    serve(ReservationEngineService, createReservationEngine({ holdSeconds: options.holdSeconds })),
+  );
   const bookingManager = createClient(
     BookingManagerService,
     serve(

@@ -93,7 +93,9 @@ function readSpans(request: {
 }
 
 function attributes(list: OtlpAttribute[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue]));
+  return Object.fromEntries(
+    (list ?? []).map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue]),
+  );
 }
 
 /** A trace as an indented tree, one line per span: where the time went, per service. */

@@ -10,8 +10,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { formatTrace, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
 import { formatLogLine } from "./private/format-log-line.js";
-import { formatTrace, startOtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
 import { startSystem } from "./system-runner.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
-import { envVarForService } from "../utilities/config/service-env.js";
 import { providerUrlVariable } from "../access/provider/provider-instances.js";
-import { loadTopology, startOrder, type ProcessSpec } from "./topology.js";
+import { envVarForService } from "../utilities/config/service-env.js";
+import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
+import { loadTopology, type ProcessSpec, startOrder } from "./topology.js";
 
 export interface StartSystemOptions {
   /** Repository root: entries and config paths in the topology are relative to it. */
@@ -198,8 +198,7 @@ function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => v
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {
     buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
+    for (let newline = buffered.indexOf("\n"); newline >= 0; newline = buffered.indexOf("\n")) {
       onLine(buffered.slice(0, newline));
       buffered = buffered.slice(newline + 1);
     }

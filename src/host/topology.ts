@@ -37,10 +37,7 @@ export function loadTopology(file: string): Topology {
   } catch (error) {
     throw new Error(`cannot read topology ${file}: ${(error as Error).message}`);
   }
-  const processes = [
-    ...raw.simulators.map((s) => ({ ...s, layer: "simulator" as const })),
-    ...raw.services,
-  ];
+  const processes = [...raw.simulators.map((s) => ({ ...s, layer: "simulator" as const })), ...raw.services];
   const names = new Set<string>();
   for (const p of processes) {
     if (!startOrder.includes(p.layer)) throw new Error(`${file}: ${p.name} has unknown layer ${p.layer}`);

@@ -32,15 +32,11 @@ describe("the layer rules", () => {
   const found = (rule: string) => violations.filter((v) => v.rule.name === rule).map((v) => `${v.from} -> ${v.to}`);
 
   it("stop a client from calling an engine", () => {
-    expect(found("client-calls-managers-only")).toEqual([
-      "src/client/api/routes.ts -> src/engines/availability/v1/contract.ts",
-    ]);
+    expect(found("client-calls-managers-only")).toEqual(["src/client/api/routes.ts -> src/engines/availability/v1/contract.ts"]);
   });
 
   it("stop a manager from calling another manager", () => {
-    expect(found("no-manager-to-manager")).toEqual([
-      "src/managers/booking/manager.ts -> src/managers/onboarding/v1/contract.ts",
-    ]);
+    expect(found("no-manager-to-manager")).toEqual(["src/managers/booking/manager.ts -> src/managers/onboarding/v1/contract.ts"]);
   });
 
   it("stop an engine from calling another engine", () => {
@@ -56,9 +52,7 @@ describe("the layer rules", () => {
   });
 
   it("stop a service from importing another service's code instead of its contract", () => {
-    expect(found("services-meet-through-contracts")).toContain(
-      "src/managers/booking/manager.ts -> src/engines/availability/engine.ts",
-    );
+    expect(found("services-meet-through-contracts")).toContain("src/managers/booking/manager.ts -> src/engines/availability/engine.ts");
   });
 
   it("let a manager call an engine through its contract", () => {

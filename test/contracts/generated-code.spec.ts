@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,11 @@ describe("the gRPC contracts", () => {
   });
 
   it("have their generated TypeScript up to date (run `npm run generate:proto` if this fails)", () => {
-    execFileSync(buf, ["generate", "--output", out], { cwd: root, stdio: "pipe", env: { ...process.env, PATH: `${path.join(root, "node_modules/.bin")}:${process.env.PATH}` } });
+    execFileSync(buf, ["generate", "--output", out], {
+      cwd: root,
+      stdio: "pipe",
+      env: { ...process.env, PATH: `${path.join(root, "node_modules/.bin")}:${process.env.PATH}` },
+    });
     const protos = protoFiles(path.join(root, "src"));
     expect(protos.length).toBeGreaterThanOrEqual(7);
     for (const proto of protos) {

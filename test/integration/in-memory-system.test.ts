@@ -1,7 +1,7 @@
 import type { BookingClient } from "@booking-platform/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
-import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
+import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 /**
  * Every service composed in this one process over in-memory gRPC transports,
@@ -38,7 +38,9 @@ describe("the whole system in one process", () => {
 
   it("shows the fall-back Sunday's times with the winter offset", async () => {
     const { data } = await client.GET("/v1/availability", {
-      params: { query: { treatment: "flu-vaccination", clinic: ["sodermalm-clinic"], from: "2027-10-31", to: "2027-10-31", pageSize: 100 } },
+      params: {
+        query: { treatment: "flu-vaccination", clinic: ["sodermalm-clinic"], from: "2027-10-31", to: "2027-10-31", pageSize: 100 },
+      },
     });
     expect(data!.items.length).toBeGreaterThan(0);
     expect(data!.items.every((s) => s.localStart.endsWith("+01:00"))).toBe(true);

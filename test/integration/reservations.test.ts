@@ -1,7 +1,7 @@
 import type { BookingClient, Slot } from "@booking-platform/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
-import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
+import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
 const bertil = { name: "Bertil Berg", dateOfBirth: "1985-05-05", phone: "0707654321", email: "bertil@example.se" };
@@ -47,7 +47,9 @@ describe("reservations", () => {
     });
   const stillOffered = async (slot: Slot) => {
     const date = slot.localStart.slice(0, 10);
-    const { data } = await client.GET("/v1/availability", { params: { query: { treatment: slot.treatmentId, clinic: [slot.clinicId], from: date, to: date, pageSize: 100 } } });
+    const { data } = await client.GET("/v1/availability", {
+      params: { query: { treatment: slot.treatmentId, clinic: [slot.clinicId], from: date, to: date, pageSize: 100 } },
+    });
     return data!.items.some((s) => s.start === slot.start && s.practitionerName === slot.practitionerName);
   };
 
@@ -62,7 +64,9 @@ describe("reservations", () => {
       params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
     });
     expect(confirmed.data?.status).toBe("confirmed");
-    expect((await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: held.data!.id } } })).data?.status).toBe("confirmed");
+    expect(
+      (await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: held.data!.id } } })).data?.status,
+    ).toBe("confirmed");
     const mine = await client.GET("/v1/patients/{patientId}/reservations", { params: { path: { patientId: held.data!.patientId } } });
     expect(mine.data!.items.map((r) => r.id)).toContain(held.data!.id);
   });
@@ -174,7 +178,9 @@ describe("reservations", () => {
   it("cancels a confirmed reservation, freeing the slot, but not inside the cancellation window", async () => {
     const first = await freeSlot();
     const held = await reserve(first);
-    await client.POST("/v1/reservations/{reservationId}/confirm", { params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } } });
+    await client.POST("/v1/reservations/{reservationId}/confirm", {
+      params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
+    });
     const cancelled = await client.POST("/v1/reservations/{reservationId}/cancel", {
       params: { path: { reservationId: held.data!.id }, header: { "idempotency-key": key() } },
     });
@@ -183,7 +189,9 @@ describe("reservations", () => {
 
     const second = await freeSlot();
     const another = await reserve(second);
-    await client.POST("/v1/reservations/{reservationId}/confirm", { params: { path: { reservationId: another.data!.id }, header: { "idempotency-key": key() } } });
+    await client.POST("/v1/reservations/{reservationId}/confirm", {
+      params: { path: { reservationId: another.data!.id }, header: { "idempotency-key": key() } },
+    });
     offsetMs = Date.parse(second.start) - Date.now() - 3 * 3_600_000;
     const tooLate = await client.POST("/v1/reservations/{reservationId}/cancel", {
       params: { path: { reservationId: another.data!.id }, header: { "idempotency-key": key() } },

@@ -1,9 +1,12 @@
-import { create } from "@bufbuild/protobuf";
 import type { BookingClient } from "@booking-platform/client";
+import { create } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import {
+  type KlinikbokningSimulator,
+  startKlinikbokningSimulator,
+} from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
 import { ClinicSchema, OfferingSchema } from "../../src/contracts/v1/booking_pb.js";
-import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
+import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 /**
  * Three provider instances behind one search: the demo's Klinikbokning and
@@ -34,9 +37,23 @@ describe("a search across several providers", () => {
     ({ client, klinikbokning: south } = demo);
     // Onboarding the second chain is data: a clinic, and its codes for a treatment we already know.
     await demo.catalog.recordCatalog({
-      clinics: [create(ClinicSchema, { id: "lulea-clinic", name: "Klinik Luleå", city: "Luleå", timeZone: "Europe/Stockholm", providerInstanceId: "klinikbokning-north" })],
+      clinics: [
+        create(ClinicSchema, {
+          id: "lulea-clinic",
+          name: "Klinik Luleå",
+          city: "Luleå",
+          timeZone: "Europe/Stockholm",
+          providerInstanceId: "klinikbokning-north",
+        }),
+      ],
       offerings: [
-        create(OfferingSchema, { clinicId: "lulea-clinic", treatmentId: "dental-checkup", providerInstanceId: "klinikbokning-north", providerClinicCode: "KB-STH-ODEN", providerTreatmentCode: "UND30" }),
+        create(OfferingSchema, {
+          clinicId: "lulea-clinic",
+          treatmentId: "dental-checkup",
+          providerInstanceId: "klinikbokning-north",
+          providerClinicCode: "KB-STH-ODEN",
+          providerTreatmentCode: "UND30",
+        }),
       ],
     });
   });
@@ -47,14 +64,18 @@ describe("a search across several providers", () => {
   afterAll(() => demo.close());
 
   const search = () =>
-    client.GET("/v1/availability", { params: { query: { treatment: "dental-checkup", from: "2027-02-01", to: "2027-02-01", pageSize: 100 } } });
+    client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-checkup", from: "2027-02-01", to: "2027-02-01", pageSize: 100 } },
+    });
   const statusOf = (providers: Array<{ providerInstanceId: string; status: string }>) =>
     Object.fromEntries(providers.map((p) => [p.providerInstanceId, p.status]));
 
   it("merges both chains' free times", async () => {
     const { data } = await search();
     expect(statusOf(data!.providers)).toEqual({ "klinikbokning-demo": "ok", "klinikbokning-north": "ok", "fhir-uppsala": "ok" });
-    expect(new Set(data!.items.map((s) => s.clinicId))).toEqual(new Set(["odenplan-clinic", "sodermalm-clinic", "lulea-clinic", "uppsala-clinic"]));
+    expect(new Set(data!.items.map((s) => s.clinicId))).toEqual(
+      new Set(["odenplan-clinic", "sodermalm-clinic", "lulea-clinic", "uppsala-clinic"]),
+    );
   });
 
   it("still answers with one chain's times when the other is down, naming it", async () => {

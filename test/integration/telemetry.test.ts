@@ -1,18 +1,28 @@
+import type { Slot } from "@booking-platform/client";
 import { SpanKind } from "@opentelemetry/api";
 import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import type { Slot } from "@booking-platform/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTelemetry } from "../../src/utilities/telemetry/start-telemetry.js";
-import { startDemoSystem, type DemoSystem } from "./support/demo-system.js";
+import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 // Started before the system is composed, as a service's --import would.
 const spans = new InMemorySpanExporter();
 const metricsExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const metricReader = new PeriodicExportingMetricReader({ exporter: metricsExporter, exportIntervalMillis: 3_600_000 });
-const sdk = startTelemetry({ serviceName: "in-memory-system", spanProcessors: [new SimpleSpanProcessor(spans)], metricReaders: [metricReader], env: {} });
+const sdk = startTelemetry({
+  serviceName: "in-memory-system",
+  spanProcessors: [new SimpleSpanProcessor(spans)],
+  metricReaders: [metricReader],
+  env: {},
+});
 
-const patient = { name: "Zlatan Spansson", personalIdentityNumber: "19811003-5555", phone: "0709998877", email: "zlatan.spansson@example.se" };
+const patient = {
+  name: "Zlatan Spansson",
+  personalIdentityNumber: "19811003-5555",
+  phone: "0709998877",
+  email: "zlatan.spansson@example.se",
+};
 
 describe("telemetry of a reservation, all services in one process", () => {
   let demo: DemoSystem;
@@ -21,7 +31,9 @@ describe("telemetry of a reservation, all services in one process", () => {
   beforeAll(async () => {
     demo = await startDemoSystem();
     const date = new Date(Date.now() + 22 * 86_400_000).toISOString().slice(0, 10);
-    const { data } = await demo.client.GET("/v1/availability", { params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } } });
+    const { data } = await demo.client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } },
+    });
     const slot: Slot = data!.items[0]!;
     spans.reset();
     const reserved = await demo.client.POST("/v1/reservations", {
@@ -74,7 +86,9 @@ describe("telemetry of a reservation, all services in one process", () => {
       .flatMap((s) => s.metrics)
       .flatMap((m) => m.dataPoints.map((p) => ({ name: m.descriptor.name, attributes: p.attributes })));
     expect(points).toContainEqual({ name: "reservations", attributes: { outcome: "held" } });
-    expect(points.some((p) => p.name === "provider.call.duration" && p.attributes["operation"] === "hold-slot" && p.attributes["outcome"] === "ok")).toBe(true);
+    expect(
+      points.some((p) => p.name === "provider.call.duration" && p.attributes.operation === "hold-slot" && p.attributes.outcome === "ok"),
+    ).toBe(true);
     expect(points.some((p) => p.name === "http.server.request.duration" && p.attributes["http.route"] === "/v1/reservations")).toBe(true);
     expect(points.some((p) => p.name === "provider.circuit.open" && p.attributes["provider.instance"] === "klinikbokning-demo")).toBe(true);
   });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createBookingClient, type BookingClient, type Slot } from "@booking-platform/client";
+import { type BookingClient, createBookingClient, type Slot } from "@booking-platform/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type RunningSystem } from "../../src/host/system-runner.js";
+import { type RunningSystem, startSystem } from "../../src/host/system-runner.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1230", phone: "0701112233", email: "cecilia@example.se" };
@@ -40,7 +40,9 @@ describe("a crash in the middle of a reservation", () => {
 
   async function firstSlot(): Promise<Slot> {
     const date = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
-    const { data } = await client.GET("/v1/availability", { params: { query: { treatment: "dental-hygiene", clinic: ["odenplan-clinic"], from: date, to: date, pageSize: 1 } } });
+    const { data } = await client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-hygiene", clinic: ["odenplan-clinic"], from: date, to: date, pageSize: 1 } },
+    });
     return data!.items[0]!;
   }
 
@@ -57,7 +59,11 @@ describe("a crash in the middle of a reservation", () => {
   it("ends up held, never lost or doubled, when the booking manager dies after the provider took the hold", async () => {
     const slot = await firstSlot();
     // The provider takes 2 s to answer; the manager is killed while waiting.
-    await fetch(`${simulator}/__admin/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ latencyMs: 2000, pathPrefix: "/api/v2/holds" }) });
+    await fetch(`${simulator}/__admin/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ latencyMs: 2000, pathPrefix: "/api/v2/holds" }),
+    });
     const attempt = client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": idempotencyKey } },
       body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient },

@@ -4,7 +4,12 @@ import { describe, expect, inject, it } from "vitest";
 import type { ReceivedSpan } from "../../src/host/otlp-receiver.js";
 
 const client = createBookingClient({ baseUrl: inject("system").apiUrl });
-const patient = { name: "Zlatan Loggsson", personalIdentityNumber: "19811003-5555", phone: "0709998877", email: "zlatan.loggsson@example.se" };
+const patient = {
+  name: "Zlatan Loggsson",
+  personalIdentityNumber: "19811003-5555",
+  phone: "0709998877",
+  email: "zlatan.loggsson@example.se",
+};
 const secrets = [patient.name, "Zlatan", patient.personalIdentityNumber, "198110035555", "8110035555", patient.phone, patient.email];
 
 async function spansArrived(): Promise<ReceivedSpan[]> {
@@ -16,7 +21,9 @@ describe("telemetry across processes", () => {
 
   it("sends every process's spans of one reservation to the OTLP receiver under one trace id", async () => {
     const date = new Date(Date.now() + 23 * 86_400_000).toISOString().slice(0, 10);
-    const { data } = await client.GET("/v1/availability", { params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } } });
+    const { data } = await client.GET("/v1/availability", {
+      params: { query: { treatment: "dental-hygiene", from: date, to: date, pageSize: 1 } },
+    });
     const slot = data!.items[0]!;
     const reserved = await client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": `telemetry-system-${Date.now()}` } },
@@ -24,13 +31,23 @@ describe("telemetry across processes", () => {
     });
     expect(reserved.response.status).toBe(201);
 
-    const wanted = ["api", "booking-manager", "availability-engine", "reservation-engine", "catalog-access", "booking-access", "provider-access"];
+    const wanted = [
+      "api",
+      "booking-manager",
+      "availability-engine",
+      "reservation-engine",
+      "catalog-access",
+      "booking-access",
+      "provider-access",
+    ];
     let trace: ReceivedSpan[] = [];
     for (let attempt = 0; attempt < 40; attempt++) {
       const spans = await spansArrived();
       // This test's reservation is the latest POST the API served.
       const root = spans
-        .filter((s) => s.service === "api" && s.name.startsWith("POST") && !s.parentSpanId && s.attributes["url.path"] === "/v1/reservations")
+        .filter(
+          (s) => s.service === "api" && s.name.startsWith("POST") && !s.parentSpanId && s.attributes["url.path"] === "/v1/reservations",
+        )
         .sort((a, b) => Number(BigInt(b.startNanos) - BigInt(a.startNanos)))[0];
       if (root) {
         trace = spans.filter((s) => s.traceId === root.traceId);
@@ -38,7 +55,9 @@ describe("telemetry across processes", () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect([...new Set(trace.map((s) => s.service))].sort(), JSON.stringify(trace.map((s) => [s.service, s.name]))).toEqual([...wanted].sort());
+    expect([...new Set(trace.map((s) => s.service))].sort(), JSON.stringify(trace.map((s) => [s.service, s.name]))).toEqual(
+      [...wanted].sort(),
+    );
     traceId = trace[0]!.traceId;
     // DynamoDB calls and the provider's HTTP call are in the same trace.
     expect(trace.some((s) => s.service === "booking-access" && s.name === "DynamoDB.TransactWriteItems")).toBe(true);

@@ -94,7 +94,11 @@ describe("the whole system, every service its own process", () => {
     expect(new URL(slot.bookingLink!).searchParams.get("source")).toBe("varden");
     const attempt = await client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": `deep-link-${Date.now()}` } },
-      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: { name: "A B", dateOfBirth: "1990-01-01", phone: "0701234567", email: "a@example.se" } },
+      body: {
+        slotId: slot.slotId,
+        treatmentId: slot.treatmentId,
+        patient: { name: "A B", dateOfBirth: "1990-01-01", phone: "0701234567", email: "a@example.se" },
+      },
     });
     expect(attempt.response.status).toBe(422);
     expect(attempt.error?.detail).toContain("bookingLink");
@@ -162,10 +166,13 @@ describe("the whole system, every service its own process", () => {
       path.join(root, "node_modules/.bin/buf"),
       [
         "curl",
-        "--protocol", "grpc",
+        "--protocol",
+        "grpc",
         "--http2-prior-knowledge",
-        "--schema", "src",
-        "--data", "{}",
+        "--schema",
+        "src",
+        "--data",
+        "{}",
         `${system.urls["catalog-access"]}/access.catalog.v1.CatalogAccessService/ListTreatments`,
       ],
       { cwd: root, encoding: "utf8" },

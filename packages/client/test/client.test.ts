@@ -37,7 +37,11 @@ describe("the typed client against the running system", () => {
     const slot = found!.items[0]!;
     const { data: reservation, response } = await client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": `client-test-${Date.now()}` } },
-      body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: { name: "Test Patient", dateOfBirth: "1990-01-01", phone: "0701234567", email: "test@example.se" } },
+      body: {
+        slotId: slot.slotId,
+        treatmentId: slot.treatmentId,
+        patient: { name: "Test Patient", dateOfBirth: "1990-01-01", phone: "0701234567", email: "test@example.se" },
+      },
     });
     expect(response.status).toBe(201);
     expect(reservation!.status).toBe("held");
@@ -47,7 +51,11 @@ describe("the typed client against the running system", () => {
     expect(cancelled!.status).toBe("cancelled");
     const { error } = await client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": `client-test-bad-${Date.now()}` } },
-      body: { slotId: "forged.slot", treatmentId: "dental-hygiene", patient: { name: "X", dateOfBirth: "1990-01-01", phone: "0701234567", email: "x@example.se" } },
+      body: {
+        slotId: "forged.slot",
+        treatmentId: "dental-hygiene",
+        patient: { name: "X", dateOfBirth: "1990-01-01", phone: "0701234567", email: "x@example.se" },
+      },
     });
     expect(error?.status).toBe(400);
   });

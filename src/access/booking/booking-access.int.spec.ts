@@ -2,9 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PatientSchema, ReservationSchema } from "../../contracts/v1/booking_pb.js";
 import { createTestTable } from "../../utilities/dynamodb/testing.js";
 import { createBookingAccess } from "./booking-access.js";
-import { PatientSchema, ReservationSchema } from "../../contracts/v1/booking_pb.js";
 import { BeginOutcome, BookingAccessService } from "./v1/booking_access_pb.js";
 
 const t0 = new Date("2026-03-20T10:00:00Z");
@@ -22,7 +22,12 @@ const reservation = (id: string, providerSlotId: string, patientId = "patient-1"
     end: timestampFromDate(new Date("2026-03-29T08:30:00Z")),
     timeZone: "Europe/Stockholm",
     patientId,
-    patient: create(PatientSchema, { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" }),
+    patient: create(PatientSchema, {
+      name: "Anna Andersson",
+      personalIdentityNumber: "19900101-1234",
+      phone: "0701234567",
+      email: "anna@example.se",
+    }),
   });
 
 describe("reservations in DynamoDB", () => {
@@ -32,7 +37,10 @@ describe("reservations in DynamoDB", () => {
   beforeAll(async () => {
     table = await createTestTable(inject("dynamodbEndpoint"));
     const impl = createBookingAccess({ documents: table.documents, tableName: table.tableName });
-    access = createClient(BookingAccessService, createRouterTransport(({ service }) => service(BookingAccessService, impl)));
+    access = createClient(
+      BookingAccessService,
+      createRouterTransport(({ service }) => service(BookingAccessService, impl)),
+    );
   });
   afterAll(() => table.drop());
 
@@ -89,15 +97,32 @@ describe("reservations in DynamoDB", () => {
 
   it("frees the slot at once when a reservation is released", async () => {
     await begin("r-release", "slot-release");
-    await access.settleReservation({ id: "r-release", expectedStatus: "pending", newStatus: "released", releaseClaim: true, statusReason: "provider said no", now: at(1) });
+    await access.settleReservation({
+      id: "r-release",
+      expectedStatus: "pending",
+      newStatus: "released",
+      releaseClaim: true,
+      statusReason: "provider said no",
+      now: at(1),
+    });
     expect((await begin("r-after-release", "slot-release")).outcome).toBe(BeginOutcome.STARTED);
-    expect((await access.getReservation({ id: "r-release" })).reservation).toMatchObject({ status: "released", statusReason: "provider said no" });
+    expect((await access.getReservation({ id: "r-release" })).reservation).toMatchObject({
+      status: "released",
+      statusReason: "provider said no",
+    });
   });
 
   it("lets a lapsed hold's slot go to the next patient, and then refuses to confirm the lapsed hold", async () => {
     await begin("r-hold", "slot-hold");
     const holdExpiresAt = at(10 * 60_000);
-    await access.settleReservation({ id: "r-hold", expectedStatus: "pending", newStatus: "held", holdExpiresAt, claimExpiresAt: holdExpiresAt, now: at(1) });
+    await access.settleReservation({
+      id: "r-hold",
+      expectedStatus: "pending",
+      newStatus: "held",
+      holdExpiresAt,
+      claimExpiresAt: holdExpiresAt,
+      now: at(1),
+    });
     await expect(begin("r-too-early", "slot-hold", "key-early", "h", at(5 * 60_000))).rejects.toMatchObject({ code: Code.AlreadyExists });
     expect((await begin("r-next", "slot-hold", "key-next", "h", at(11 * 60_000))).outcome).toBe(BeginOutcome.STARTED);
     await expect(
@@ -108,7 +133,14 @@ describe("reservations in DynamoDB", () => {
   it("keeps a confirmed hold's slot for good", async () => {
     await begin("r-confirm", "slot-confirm");
     const holdExpiresAt = at(60_000);
-    await access.settleReservation({ id: "r-confirm", expectedStatus: "pending", newStatus: "held", holdExpiresAt, claimExpiresAt: holdExpiresAt, now: at(1) });
+    await access.settleReservation({
+      id: "r-confirm",
+      expectedStatus: "pending",
+      newStatus: "held",
+      holdExpiresAt,
+      claimExpiresAt: holdExpiresAt,
+      now: at(1),
+    });
     await access.settleReservation({ id: "r-confirm", expectedStatus: "held", newStatus: "confirmed", now: at(30_000) });
     await expect(begin("r-later", "slot-confirm", "key-later", "h", at(3_600_000))).rejects.toMatchObject({ code: Code.AlreadyExists });
     const { reservation: confirmed } = await access.getReservation({ id: "r-confirm" });
@@ -119,14 +151,26 @@ describe("reservations in DynamoDB", () => {
   it("refuses to settle a reservation that is no longer in the expected status", async () => {
     await begin("r-twice", "slot-twice");
     await access.settleReservation({ id: "r-twice", expectedStatus: "pending", newStatus: "confirmed", now: at(1) });
-    await expect(access.settleReservation({ id: "r-twice", expectedStatus: "pending", newStatus: "released", releaseClaim: true })).rejects.toMatchObject({
+    await expect(
+      access.settleReservation({ id: "r-twice", expectedStatus: "pending", newStatus: "released", releaseClaim: true }),
+    ).rejects.toMatchObject({
       code: Code.FailedPrecondition,
     });
   });
 
   it("lists a patient's reservations by start, and the pending ones for the reconciler", async () => {
-    await access.beginReservation({ reservation: reservation("p2-a", "slot-p2-a", "patient-2"), idempotencyKey: "k-p2-a", requestHash: "h", now: at(0) });
-    await access.beginReservation({ reservation: reservation("p2-b", "slot-p2-b", "patient-2"), idempotencyKey: "k-p2-b", requestHash: "h", now: at(0) });
+    await access.beginReservation({
+      reservation: reservation("p2-a", "slot-p2-a", "patient-2"),
+      idempotencyKey: "k-p2-a",
+      requestHash: "h",
+      now: at(0),
+    });
+    await access.beginReservation({
+      reservation: reservation("p2-b", "slot-p2-b", "patient-2"),
+      idempotencyKey: "k-p2-b",
+      requestHash: "h",
+      now: at(0),
+    });
     await access.settleReservation({ id: "p2-a", expectedStatus: "pending", newStatus: "confirmed", now: at(1) });
     const mine = await access.listPatientReservations({ patientId: "patient-2" });
     expect(mine.reservations.map((r) => r.id).sort()).toEqual(["p2-a", "p2-b"]);

@@ -1,21 +1,21 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { create } from "@bufbuild/protobuf";
+import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { PatientSchema, type Reservation, ReservationSchema } from "../../contracts/v1/booking_pb.js";
 import { queryAll } from "../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../utilities/dynamodb/table-design.js";
 import {
   BeginOutcome,
   BeginReservationResponseSchema,
+  type BookingAccessService,
   GetReservationResponseSchema,
-  ListPatientReservationsResponseSchema,
   ListLapsedHoldsResponseSchema,
+  ListPatientReservationsResponseSchema,
   ListPendingReservationsResponseSchema,
   SettleReservationResponseSchema,
-  type BookingAccessService,
 } from "./v1/booking_access_pb.js";
-import { PatientSchema, ReservationSchema, type Reservation } from "../../contracts/v1/booking_pb.js";
 
 /*
  * Key design (single table; docs/data-model.md has every entity):
@@ -45,7 +45,10 @@ import { PatientSchema, ReservationSchema, type Reservation } from "../../contra
  * lazily. `ttl` is set for clean-up only.
  */
 const reservationKey = (id: string) => ({ pk: `RESERVATION#${id}`, sk: "RESERVATION" });
-const claimKey = (providerInstanceId: string, providerSlotId: string) => ({ pk: `SLOTCLAIM#${providerInstanceId}#${providerSlotId}`, sk: "CLAIM" });
+const claimKey = (providerInstanceId: string, providerSlotId: string) => ({
+  pk: `SLOTCLAIM#${providerInstanceId}#${providerSlotId}`,
+  sk: "CLAIM",
+});
 const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: "KEY" });
 const pendingKey = (createdAt: string, id: string) => ({ pk: "PENDING", sk: `${createdAt}#${id}` });
 const holdKey = (holdExpiresAt: string, id: string) => ({ pk: "HOLD", sk: `${holdExpiresAt}#${id}` });
@@ -59,7 +62,11 @@ export interface BookingAccessDeps {
   now?: () => Date;
 }
 
-export function createBookingAccess({ documents, tableName, now = () => new Date() }: BookingAccessDeps): ServiceImpl<typeof BookingAccessService> {
+export function createBookingAccess({
+  documents,
+  tableName,
+  now = () => new Date(),
+}: BookingAccessDeps): ServiceImpl<typeof BookingAccessService> {
   const clock = (timestamp: Timestamp | undefined) => (timestamp ? timestampDate(timestamp) : now());
 
   const readReservation = async (id: string) => {
@@ -93,7 +100,15 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
               {
                 Put: {
                   TableName: tableName,
-                  Item: { ...idempotencyKey(request.idempotencyKey), type: "idempotency-key", requestHash: request.requestHash, reservationId: reservation.id, state: "in-progress", expiresAt: keyExpires, ttl: ttlSeconds(keyExpires) },
+                  Item: {
+                    ...idempotencyKey(request.idempotencyKey),
+                    type: "idempotency-key",
+                    requestHash: request.requestHash,
+                    reservationId: reservation.id,
+                    state: "in-progress",
+                    expiresAt: keyExpires,
+                    ttl: ttlSeconds(keyExpires),
+                  },
                   ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
                   ExpressionAttributeValues: { ":now": at.getTime() },
                 },
@@ -101,14 +116,23 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
               {
                 Put: {
                   TableName: tableName,
-                  Item: { ...claimKey(reservation.providerInstanceId, reservation.providerSlotId), type: "slot-claim", reservationId: reservation.id },
+                  Item: {
+                    ...claimKey(reservation.providerInstanceId, reservation.providerSlotId),
+                    type: "slot-claim",
+                    reservationId: reservation.id,
+                  },
                   // A lapsed hold's claim may be taken over at once; DynamoDB's TTL deletion may come days later.
                   ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
                   ExpressionAttributeValues: { ":now": at.getTime() },
                 },
               },
               { Put: { TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
-              { Put: { TableName: tableName, Item: { ...pendingKey(createdAt, reservation.id), type: "pending", reservationId: reservation.id } } },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...pendingKey(createdAt, reservation.id), type: "pending", reservationId: reservation.id },
+                },
+              },
             ],
           }),
         );
@@ -117,7 +141,10 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
         const [key, claim, record] = (error.CancellationReasons ?? []).map((r) => r.Code);
         if (key === "ConditionalCheckFailed") return answerKnownKey(request.idempotencyKey, request.requestHash);
         if (claim === "ConditionalCheckFailed") {
-          throw new ConnectError(`the slot ${reservation.providerSlotId} at ${reservation.providerInstanceId} is already reserved`, Code.AlreadyExists);
+          throw new ConnectError(
+            `the slot ${reservation.providerSlotId} at ${reservation.providerInstanceId} is already reserved`,
+            Code.AlreadyExists,
+          );
         }
         if (record === "ConditionalCheckFailed") throw new ConnectError(`reservation ${reservation.id} already exists`, Code.AlreadyExists);
         // Two writers touched the same items at the same instant (TransactionConflict): the loser may retry.
@@ -170,7 +197,12 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
         items.push({ Delete: { TableName: tableName, Key: holdKey(current.holdExpiresAt, request.id) } });
       }
       if (request.newStatus === "held" && request.holdExpiresAt) {
-        items.push({ Put: { TableName: tableName, Item: { ...holdKey(timestampDate(request.holdExpiresAt).toISOString(), request.id), type: "hold", reservationId: request.id } } });
+        items.push({
+          Put: {
+            TableName: tableName,
+            Item: { ...holdKey(timestampDate(request.holdExpiresAt).toISOString(), request.id), type: "hold", reservationId: request.id },
+          },
+        });
       }
       const claim = claimKey(String(current.providerInstanceId), String(current.providerSlotId));
       const ownsClaim = { ConditionExpression: "reservationId = :id", ExpressionAttributeValues: { ":id": request.id } };
@@ -186,12 +218,24 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
               UpdateExpression: "SET expiresAt = :expires, #ttl = :ttl",
               ExpressionAttributeNames: { "#ttl": "ttl" },
               ...ownsClaim,
-              ExpressionAttributeValues: { ...ownsClaim.ExpressionAttributeValues, ":expires": expiresAt, ":ttl": ttlSeconds(expiresAt) + 86_400 },
+              ExpressionAttributeValues: {
+                ...ownsClaim.ExpressionAttributeValues,
+                ":expires": expiresAt,
+                ":ttl": ttlSeconds(expiresAt) + 86_400,
+              },
             },
           });
         } else if (claimItem.expiresAt !== undefined) {
           // Confirmed: the claim no longer lapses.
-          items.push({ Update: { TableName: tableName, Key: claim, UpdateExpression: "REMOVE expiresAt, #ttl", ExpressionAttributeNames: { "#ttl": "ttl" }, ...ownsClaim } });
+          items.push({
+            Update: {
+              TableName: tableName,
+              Key: claim,
+              UpdateExpression: "REMOVE expiresAt, #ttl",
+              ExpressionAttributeNames: { "#ttl": "ttl" },
+              ...ownsClaim,
+            },
+          });
         }
       } else if (!request.releaseClaim && ["held", "confirmed"].includes(request.newStatus)) {
         // Someone took the slot over after our hold lapsed: it is not ours to confirm.
@@ -205,7 +249,12 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
             UpdateExpression: "SET #state = :complete, responseStatus = :status, responseBody = :body",
             ConditionExpression: "reservationId = :id",
             ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":complete": "complete", ":status": request.responseStatus, ":body": request.responseBody, ":id": request.id },
+            ExpressionAttributeValues: {
+              ":complete": "complete",
+              ":status": request.responseStatus,
+              ":body": request.responseBody,
+              ":id": request.id,
+            },
           },
         });
       }
@@ -271,7 +320,10 @@ export function createBookingAccess({ documents, tableName, now = () => new Date
     if (Item.requestHash !== requestHash) return create(BeginReservationResponseSchema, { outcome: BeginOutcome.KEY_REUSED });
     const reservation = await readReservation(String(Item.reservationId));
     if (Item.state !== "complete") {
-      return create(BeginReservationResponseSchema, { outcome: BeginOutcome.IN_PROGRESS, reservation: reservation ? fromItem(reservation) : undefined });
+      return create(BeginReservationResponseSchema, {
+        outcome: BeginOutcome.IN_PROGRESS,
+        reservation: reservation ? fromItem(reservation) : undefined,
+      });
     }
     return create(BeginReservationResponseSchema, {
       outcome: BeginOutcome.REPLAY,
@@ -299,7 +351,13 @@ function toItem(r: Reservation) {
     timeZone: r.timeZone,
     patientId: r.patientId,
     patient: r.patient
-      ? { name: r.patient.name, personalIdentityNumber: r.patient.personalIdentityNumber, dateOfBirth: r.patient.dateOfBirth, phone: r.patient.phone, email: r.patient.email }
+      ? {
+          name: r.patient.name,
+          personalIdentityNumber: r.patient.personalIdentityNumber,
+          dateOfBirth: r.patient.dateOfBirth,
+          phone: r.patient.phone,
+          email: r.patient.email,
+        }
       : undefined,
     note: r.note,
   };

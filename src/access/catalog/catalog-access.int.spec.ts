@@ -18,7 +18,10 @@ describe("the catalog in DynamoDB", () => {
   beforeAll(async () => {
     table = await createTestTable(inject("dynamodbEndpoint"));
     const impl = createCatalogAccess({ documents: table.documents, tableName: table.tableName });
-    catalog = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, impl)));
+    catalog = createClient(
+      CatalogAccessService,
+      createRouterTransport(({ service }) => service(CatalogAccessService, impl)),
+    );
   });
   afterAll(() => table.drop());
 

@@ -1,22 +1,22 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
-  ClinicSchema,
-  OfferingSchema,
-  TreatmentSchema,
   type Clinic,
+  ClinicSchema,
   type Offering,
+  OfferingSchema,
   type Treatment,
+  TreatmentSchema,
 } from "../../contracts/v1/booking_pb.js";
 import { getAll, putAll, queryAll } from "../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../utilities/dynamodb/table-design.js";
 import {
+  type CatalogAccessService,
   FindOfferingsResponseSchema,
   ListClinicsResponseSchema,
   ListTreatmentsResponseSchema,
   RecordCatalogResponseSchema,
-  type CatalogAccessService,
 } from "./v1/catalog_access_pb.js";
 
 /*
@@ -50,7 +50,12 @@ export interface CatalogAccessDeps {
 }
 
 export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps): ServiceImpl<typeof CatalogAccessService> {
-  const listClinicItems = () => queryAll(documents, { TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "CATALOG#CLINIC" } });
+  const listClinicItems = () =>
+    queryAll(documents, {
+      TableName: tableName,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": "CATALOG#CLINIC" },
+    });
   const listAllOfferings = () =>
     queryAll(documents, {
       TableName: tableName,

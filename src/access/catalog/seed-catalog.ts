@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { RecordCatalogRequestSchema, type CatalogAccessService } from "./v1/catalog_access_pb.js";
+import { type CatalogAccessService, RecordCatalogRequestSchema } from "./v1/catalog_access_pb.js";
 
 /**
  * Records a catalog file (the shape of RecordCatalogRequest in JSON, e.g.

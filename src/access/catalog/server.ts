@@ -13,7 +13,10 @@ await runGrpcService("catalog-access", async (logger) => {
   const catalog = createCatalogAccess({ documents, tableName: settings.tableName });
   const seedFile = process.env.BP_SEED_CATALOG;
   if (seedFile) {
-    const local = createClient(CatalogAccessService, createRouterTransport(({ service }) => service(CatalogAccessService, catalog)));
+    const local = createClient(
+      CatalogAccessService,
+      createRouterTransport(({ service }) => service(CatalogAccessService, catalog)),
+    );
     if (await seedCatalogIfEmpty(local, seedFile)) logger.info({ seedFile }, `seeded the empty catalog from ${seedFile}`);
   }
   return (router) => router.service(CatalogAccessService, catalog);

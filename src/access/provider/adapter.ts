@@ -73,9 +73,15 @@ export interface ProviderAdapter {
   /** Only where capabilities.catalog. */
   listCatalog?(signal: AbortSignal): Promise<ProviderCatalog>;
   /** Only where capabilities.supportsHold. */
-  holdSlot?(request: { providerSlotId: string; reference: string; holdSeconds: number }, signal: AbortSignal): Promise<ProviderBookingState>;
+  holdSlot?(
+    request: { providerSlotId: string; reference: string; holdSeconds: number },
+    signal: AbortSignal,
+  ): Promise<ProviderBookingState>;
   /** Only where capabilities.supportsHold. */
-  confirmHold?(request: { providerBookingRef: string; patient: BookingPatient; note: string }, signal: AbortSignal): Promise<ProviderBookingState>;
+  confirmHold?(
+    request: { providerBookingRef: string; patient: BookingPatient; note: string },
+    signal: AbortSignal,
+  ): Promise<ProviderBookingState>;
   /** Only where capabilities.bookingMode is "api". */
   bookSlot?(
     request: { providerSlotId: string; reference: string; patient: BookingPatient; note: string },

@@ -21,7 +21,10 @@ function accessWith(findOpenSlots: ProviderAdapter["findOpenSlots"], timeoutMs?:
     adapters: { fake },
     timeoutMs,
   });
-  return createClient(ProviderAccessService, createRouterTransport(({ service }) => service(ProviderAccessService, impl)));
+  return createClient(
+    ProviderAccessService,
+    createRouterTransport(({ service }) => service(ProviderAccessService, impl)),
+  );
 }
 
 const ask = (access: ReturnType<typeof accessWith>, providerInstanceId = "kb") =>
@@ -30,7 +33,13 @@ const ask = (access: ReturnType<typeof accessWith>, providerInstanceId = "kb") =
 describe("provider access", () => {
   it("passes the provider's free slots on as instants", async () => {
     const access = accessWith(async (query) => [
-      { providerSlotId: "s1", start: new Date("2026-03-02T08:00:00Z"), end: new Date("2026-03-02T08:30:00Z"), practitionerCode: "P1", practitionerName: `Dr ${query.clinicCode}` },
+      {
+        providerSlotId: "s1",
+        start: new Date("2026-03-02T08:00:00Z"),
+        end: new Date("2026-03-02T08:30:00Z"),
+        practitionerCode: "P1",
+        practitionerName: `Dr ${query.clinicCode}`,
+      },
     ]);
     const { slots } = await ask(access);
     expect(slots).toHaveLength(1);
@@ -54,9 +63,7 @@ describe("provider access", () => {
   it("stops waiting for a provider at its deadline", async () => {
     const access = accessWith(
       (_query, signal) =>
-        new Promise((_resolve, reject) =>
-          signal.addEventListener("abort", () => reject(new ProviderError("kb", "timeout", "aborted"))),
-        ),
+        new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new ProviderError("kb", "timeout", "aborted")))),
       50,
     );
     await expect(ask(access)).rejects.toMatchObject({ code: Code.DeadlineExceeded });
@@ -70,11 +77,18 @@ describe("provider access", () => {
   });
 
   it("says a provider instance it does not know is not found", async () => {
-    await expect(ask(accessWith(async () => []), "nobody")).rejects.toMatchObject({ code: Code.NotFound });
+    await expect(
+      ask(
+        accessWith(async () => []),
+        "nobody",
+      ),
+    ).rejects.toMatchObject({ code: Code.NotFound });
   });
 
   it("declares each instance's capabilities", async () => {
     const { providers } = await accessWith(async () => []).describeProviders({});
-    expect(providers).toEqual([expect.objectContaining({ id: "kb", adapter: "fake", capabilities: expect.objectContaining({ bookingMode: "api", catalog: true }) })]);
+    expect(providers).toEqual([
+      expect.objectContaining({ id: "kb", adapter: "fake", capabilities: expect.objectContaining({ bookingMode: "api", catalog: true }) }),
+    ]);
   });
 });

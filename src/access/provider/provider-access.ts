@@ -2,19 +2,25 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
-import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
-import { createProviderPolicy, defaultResilience, type CallKind, type ProviderPolicy, type ResilienceSettings } from "./private/resilience.js";
+import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
+import {
+  type CallKind,
+  createProviderPolicy,
+  defaultResilience,
+  type ProviderPolicy,
+  type ResilienceSettings,
+} from "./private/resilience.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
+  type BookingPatient as BookingPatientMessage,
   CapabilitiesSchema,
   DescribeProvidersResponseSchema,
   FindBookingResponseSchema,
   FindOpenSlotsResponseSchema,
+  type ProviderAccessService,
   ProviderBookingSchema,
   ProviderInstanceSchema,
-  type BookingPatient as BookingPatientMessage,
-  type ProviderAccessService,
 } from "./v1/provider_access_pb.js";
 
 export interface ProviderAccessDeps {
@@ -46,7 +52,12 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
   for (const config of deps.instances) {
     const factory = deps.adapters[config.adapter];
     if (!factory) throw new Error(`provider instance ${config.id} uses unknown adapter ${config.adapter}`);
-    const settings = { ...defaultResilience, ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}), ...deps.resilience, ...config.resilience };
+    const settings = {
+      ...defaultResilience,
+      ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}),
+      ...deps.resilience,
+      ...config.resilience,
+    };
     instances.set(config.id, { config, adapter: factory(config, deps.fetch), policy: createProviderPolicy(config.id, settings) });
   }
 
@@ -58,12 +69,18 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
 
   // Per provider instance: how long calls take, how they fail, and whether the circuit is open.
   const meter = platformMeter();
-  const duration = meter.createHistogram("provider.call.duration", { unit: "ms", description: "Provider calls, by instance, operation and outcome" });
-  const failures = meter.createCounter("provider.call.errors", { description: "Failed provider calls, by instance and kind (timeout, unavailable, bad-response, circuit-open …)" });
+  const duration = meter.createHistogram("provider.call.duration", {
+    unit: "ms",
+    description: "Provider calls, by instance, operation and outcome",
+  });
+  const failures = meter.createCounter("provider.call.errors", {
+    description: "Failed provider calls, by instance and kind (timeout, unavailable, bad-response, circuit-open …)",
+  });
   meter
     .createObservableGauge("provider.circuit.open", { description: "1 while an instance's circuit is open or half-open, else 0" })
     .addCallback((result) => {
-      for (const [id, { policy }] of instances) result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
+      for (const [id, { policy }] of instances)
+        result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
     });
 
   /** One call to one provider under its resilience policy, its failures as gRPC errors that name it. */
@@ -93,8 +110,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
   };
 
   /** A verb the provider's declared capabilities do not include. */
-  const unsupported = (id: string, verb: string) =>
-    new ConnectError(`provider ${id} does not support ${verb}`, Code.Unimplemented);
+  const unsupported = (id: string, verb: string) => new ConnectError(`provider ${id} does not support ${verb}`, Code.Unimplemented);
 
   return {
     async findOpenSlots(request, context) {
@@ -107,7 +123,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         request.providerInstanceId,
         "read",
         context.signal,
-        (adapter, signal) => adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
+        (adapter, signal) =>
+          adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
         "find-open-slots",
       );
       return create(FindOpenSlotsResponseSchema, {
@@ -125,45 +142,87 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async holdSlot(request, context) {
-      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
-        if (!adapter.capabilities.supportsHold || !adapter.holdSlot) throw unsupported(request.providerInstanceId, "holds");
-        return adapter.holdSlot({ providerSlotId: request.providerSlotId, reference: request.reference, holdSeconds: request.holdSeconds }, signal);
-      }, "hold-slot");
+      const state = await call(
+        request.providerInstanceId,
+        "write",
+        context.signal,
+        (adapter, signal) => {
+          if (!adapter.capabilities.supportsHold || !adapter.holdSlot) throw unsupported(request.providerInstanceId, "holds");
+          return adapter.holdSlot(
+            { providerSlotId: request.providerSlotId, reference: request.reference, holdSeconds: request.holdSeconds },
+            signal,
+          );
+        },
+        "hold-slot",
+      );
       return toMessage(state);
     },
 
     async confirmHold(request, context) {
-      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
-        if (!adapter.capabilities.supportsHold || !adapter.confirmHold) throw unsupported(request.providerInstanceId, "holds");
-        return adapter.confirmHold({ providerBookingRef: request.providerBookingRef, patient: toPatient(request.patient), note: request.note }, signal);
-      }, "confirm-hold");
+      const state = await call(
+        request.providerInstanceId,
+        "write",
+        context.signal,
+        (adapter, signal) => {
+          if (!adapter.capabilities.supportsHold || !adapter.confirmHold) throw unsupported(request.providerInstanceId, "holds");
+          return adapter.confirmHold(
+            { providerBookingRef: request.providerBookingRef, patient: toPatient(request.patient), note: request.note },
+            signal,
+          );
+        },
+        "confirm-hold",
+      );
       return toMessage(state);
     },
 
     async bookSlot(request, context) {
-      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
-        if (adapter.capabilities.bookingMode !== "api" || !adapter.bookSlot) throw unsupported(request.providerInstanceId, "booking through its API");
-        return adapter.bookSlot(
-          { providerSlotId: request.providerSlotId, reference: request.reference, patient: toPatient(request.patient), note: request.note },
-          signal,
-        );
-      }, "book-slot");
+      const state = await call(
+        request.providerInstanceId,
+        "write",
+        context.signal,
+        (adapter, signal) => {
+          if (adapter.capabilities.bookingMode !== "api" || !adapter.bookSlot)
+            throw unsupported(request.providerInstanceId, "booking through its API");
+          return adapter.bookSlot(
+            {
+              providerSlotId: request.providerSlotId,
+              reference: request.reference,
+              patient: toPatient(request.patient),
+              note: request.note,
+            },
+            signal,
+          );
+        },
+        "book-slot",
+      );
       return toMessage(state);
     },
 
     async cancelBooking(request, context) {
-      const state = await call(request.providerInstanceId, "write", context.signal, (adapter, signal) => {
-        if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
-        return adapter.cancelBooking({ providerBookingRef: request.providerBookingRef }, signal);
-      }, "cancel-booking");
+      const state = await call(
+        request.providerInstanceId,
+        "write",
+        context.signal,
+        (adapter, signal) => {
+          if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
+          return adapter.cancelBooking({ providerBookingRef: request.providerBookingRef }, signal);
+        },
+        "cancel-booking",
+      );
       return toMessage(state);
     },
 
     async findBooking(request, context) {
-      const state = await call(request.providerInstanceId, "read", context.signal, (adapter, signal) => {
-        if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
-        return adapter.findBooking(request.reference, signal);
-      }, "find-booking");
+      const state = await call(
+        request.providerInstanceId,
+        "read",
+        context.signal,
+        (adapter, signal) => {
+          if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
+          return adapter.findBooking(request.reference, signal);
+        },
+        "find-booking",
+      );
       return create(FindBookingResponseSchema, { booking: state ? toMessage(state) : undefined });
     },
 

@@ -10,16 +10,31 @@ function file(providers: unknown[]): string {
   return f;
 }
 
-const entry = { id: "kb-demo", adapter: "klinikbokning", baseUrl: "http://127.0.0.1:7401", apiKeyEnv: "KB_KEY", timeZone: "Europe/Stockholm" };
+const entry = {
+  id: "kb-demo",
+  adapter: "klinikbokning",
+  baseUrl: "http://127.0.0.1:7401",
+  apiKeyEnv: "KB_KEY",
+  timeZone: "Europe/Stockholm",
+};
 
 describe("provider instances from configuration", () => {
   it("take their API key from the environment variable they name", () => {
     const [instance] = loadProviderInstances(file([entry]), ["klinikbokning"], { KB_KEY: "secret" });
-    expect(instance).toEqual({ id: "kb-demo", adapter: "klinikbokning", baseUrl: "http://127.0.0.1:7401", apiKey: "secret", timeZone: "Europe/Stockholm" });
+    expect(instance).toEqual({
+      id: "kb-demo",
+      adapter: "klinikbokning",
+      baseUrl: "http://127.0.0.1:7401",
+      apiKey: "secret",
+      timeZone: "Europe/Stockholm",
+    });
   });
 
   it("can be pointed elsewhere by BP_PROVIDER_URL_<ID>", () => {
-    const [instance] = loadProviderInstances(file([entry]), ["klinikbokning"], { KB_KEY: "k", BP_PROVIDER_URL_KB_DEMO: "http://127.0.0.1:9999" });
+    const [instance] = loadProviderInstances(file([entry]), ["klinikbokning"], {
+      KB_KEY: "k",
+      BP_PROVIDER_URL_KB_DEMO: "http://127.0.0.1:9999",
+    });
     expect(instance?.baseUrl).toBe("http://127.0.0.1:9999");
   });
 

@@ -39,7 +39,8 @@ export function loadProviderInstances(
   const seen = new Set<string>();
   return parsed.providers.map((entry, index) => {
     const where = `${file}: provider #${index + 1}${typeof entry.id === "string" ? ` (${entry.id})` : ""}`;
-    if (typeof entry.id !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(entry.id)) throw new Error(`${where}: "id" must be lower-case letters, digits and dashes`);
+    if (typeof entry.id !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(entry.id))
+      throw new Error(`${where}: "id" must be lower-case letters, digits and dashes`);
     if (seen.has(entry.id)) throw new Error(`${where}: the id is used twice`);
     seen.add(entry.id);
     if (typeof entry.adapter !== "string" || !knownAdapters.includes(entry.adapter)) {
@@ -57,7 +58,15 @@ export function loadProviderInstances(
     } else if (typeof entry.apiKey === "string") {
       apiKey = entry.apiKey;
     }
-    return { id: entry.id, adapter: entry.adapter, baseUrl, apiKey, timeZone: entry.timeZone, resilience: readResilience(entry.resilience, where), options: readOptions(entry.options, where) };
+    return {
+      id: entry.id,
+      adapter: entry.adapter,
+      baseUrl,
+      apiKey,
+      timeZone: entry.timeZone,
+      resilience: readResilience(entry.resilience, where),
+      options: readOptions(entry.options, where),
+    };
   });
 }
 
@@ -66,8 +75,10 @@ export function readResilience(value: unknown, where: string): Partial<Resilienc
   if (typeof value !== "object" || value === null) throw new Error(`${where}: "resilience" must be an object`);
   const settings: Partial<ResilienceSettings> = {};
   for (const [name, setting] of Object.entries(value)) {
-    if (!(name in defaultResilience)) throw new Error(`${where}: unknown resilience setting "${name}" (known: ${Object.keys(defaultResilience).join(", ")})`);
-    if (typeof setting !== "number" || !Number.isInteger(setting) || setting < 0) throw new Error(`${where}: resilience.${name} must be a whole number ≥ 0`);
+    if (!(name in defaultResilience))
+      throw new Error(`${where}: unknown resilience setting "${name}" (known: ${Object.keys(defaultResilience).join(", ")})`);
+    if (typeof setting !== "number" || !Number.isInteger(setting) || setting < 0)
+      throw new Error(`${where}: resilience.${name} must be a whole number ≥ 0`);
     settings[name as keyof ResilienceSettings] = setting;
   }
   return settings;

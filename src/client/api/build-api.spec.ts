@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProviderOutcomeSchema, ProviderStatus, ReservationSchema, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
 import {
   BookingManagerService,
-  ReservationResultSchema,
   type CreateReservationRequest,
+  ReservationResultSchema,
   type SearchAvailabilityRequest,
 } from "../../managers/booking/v1/booking_manager_pb.js";
 import { buildApi } from "./build-api.js";
@@ -33,7 +33,10 @@ afterEach(async () => {
 });
 
 async function apiWith(manager: Partial<ServiceImpl<typeof BookingManagerService>>, ready?: () => Promise<boolean>) {
-  const bookingManager = createClient(BookingManagerService, createRouterTransport(({ service }) => service(BookingManagerService, manager)));
+  const bookingManager = createClient(
+    BookingManagerService,
+    createRouterTransport(({ service }) => service(BookingManagerService, manager)),
+  );
   app = await buildApi({ bookingManager, logger: false, ready });
   return app;
 }
@@ -58,7 +61,16 @@ describe("the REST API", () => {
     const response = await get("/v1/treatments");
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      items: [{ id: "dental-checkup", name: "Dental check-up", description: "", durationMinutes: 30, minLeadMinutes: 0, cancellationWindowHours: 0 }],
+      items: [
+        {
+          id: "dental-checkup",
+          name: "Dental check-up",
+          description: "",
+          durationMinutes: 30,
+          minLeadMinutes: 0,
+          cancellationWindowHours: 0,
+        },
+      ],
     });
   });
 
@@ -66,7 +78,12 @@ describe("the REST API", () => {
     await apiWith(healthyManager);
     const response = await get("/v1/availability?treatment=dental-checkup&from=2026-03-29&to=2026-03-30");
     expect(response.statusCode).toBe(200);
-    expect(searches[0]).toMatchObject({ treatmentId: "dental-checkup", localFromDate: "2026-03-29", localToDate: "2026-03-30", pageSize: 20 });
+    expect(searches[0]).toMatchObject({
+      treatmentId: "dental-checkup",
+      localFromDate: "2026-03-29",
+      localToDate: "2026-03-30",
+      pageSize: 20,
+    });
     expect(searches[0]?.window).toBeUndefined();
     expect(response.json()).toEqual({
       items: [
@@ -90,7 +107,9 @@ describe("the REST API", () => {
 
   it("reads instants with an offset as an absolute window", async () => {
     await apiWith(healthyManager);
-    const response = await get("/v1/availability?treatment=dental-checkup&from=2026-03-29T10:00:00%2B02:00&to=2026-03-29T12:00:00Z&pageSize=5&pageToken=tok");
+    const response = await get(
+      "/v1/availability?treatment=dental-checkup&from=2026-03-29T10:00:00%2B02:00&to=2026-03-29T12:00:00Z&pageSize=5&pageToken=tok",
+    );
     expect(response.statusCode).toBe(200);
     expect(timestampDate(searches[0]!.window!.start!).toISOString()).toBe("2026-03-29T08:00:00.000Z");
     expect(timestampDate(searches[0]!.window!.end!).toISOString()).toBe("2026-03-29T12:00:00.000Z");
@@ -191,7 +210,9 @@ describe("the REST API", () => {
     await apiWith(healthyManager);
     const document = (await get("/openapi.json")).json();
     expect(document.openapi).toBe("3.1.0");
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/v1/treatments", "/v1/clinics", "/v1/availability", "/v1/reservations"]));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(["/v1/treatments", "/v1/clinics", "/v1/availability", "/v1/reservations"]),
+    );
     const docs = await app!.inject({ method: "GET", url: "/docs/" });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain("<html");
@@ -217,7 +238,11 @@ describe("reservations over REST", () => {
       localStart: "2026-03-29T10:00:00+02:00",
       localEnd: "2026-03-29T10:30:00+02:00",
     });
-  const body = { slotId: "abc.def", treatmentId: "dental-checkup", patient: { name: "Anna", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" } };
+  const body = {
+    slotId: "abc.def",
+    treatmentId: "dental-checkup",
+    patient: { name: "Anna", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" },
+  };
   const post = (payload: unknown, key = "key-1") =>
     app!.inject({ method: "POST", url: "/v1/reservations", headers: { "idempotency-key": key }, payload: payload as object });
 
@@ -226,11 +251,21 @@ describe("reservations over REST", () => {
   });
 
   it("answers a held slot with 201, where to find it, and its local time", async () => {
-    await apiWith({ createReservation: (request) => (creates.push(request), reservation("held")) });
+    await apiWith({
+      createReservation: (request) => {
+        creates.push(request);
+        return reservation("held");
+      },
+    });
     const response = await post(body);
     expect(response.statusCode).toBe(201);
     expect(response.headers.location).toBe("/v1/reservations/res_1");
-    expect(response.json()).toMatchObject({ id: "res_1", status: "held", localStart: "2026-03-29T10:00:00+02:00", holdExpiresAt: "2026-03-20T10:10:00.000Z" });
+    expect(response.json()).toMatchObject({
+      id: "res_1",
+      status: "held",
+      localStart: "2026-03-29T10:00:00+02:00",
+      holdExpiresAt: "2026-03-20T10:10:00.000Z",
+    });
     expect(creates[0]).toMatchObject({ idempotencyKey: "key-1", slotId: "abc.def", patient: { personalIdentityNumber: "19900101-1234" } });
   });
 
@@ -245,9 +280,18 @@ describe("reservations over REST", () => {
   });
 
   it("sees the same body in another key order as the same request", async () => {
-    await apiWith({ createReservation: (request) => (creates.push(request), reservation("held")) });
+    await apiWith({
+      createReservation: (request) => {
+        creates.push(request);
+        return reservation("held");
+      },
+    });
     await post(body);
-    await post({ patient: { email: "anna@example.se", phone: "0701234567", personalIdentityNumber: "19900101-1234", name: "Anna" }, treatmentId: "dental-checkup", slotId: "abc.def" });
+    await post({
+      patient: { email: "anna@example.se", phone: "0701234567", personalIdentityNumber: "19900101-1234", name: "Anna" },
+      treatmentId: "dental-checkup",
+      slotId: "abc.def",
+    });
     await post({ ...body, note: "different" });
     expect(creates[0]!.requestHash).toBe(creates[1]!.requestHash);
     expect(creates[2]!.requestHash).not.toBe(creates[0]!.requestHash);

@@ -56,7 +56,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   const bookingManager = options.bookingManager;
   const ready =
-    options.ready ?? (() => bookingManager.listTreatments({}, { timeoutMs: 1000 }).then(() => true, () => false));
+    options.ready ??
+    (() =>
+      bookingManager.listTreatments({}, { timeoutMs: 1000 }).then(
+        () => true,
+        () => false,
+      ));
   await app.register(catalogRoutes, { bookingManager });
   await app.register(availabilityRoutes, { bookingManager });
   await app.register(reservationRoutes, { bookingManager });

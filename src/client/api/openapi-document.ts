@@ -8,7 +8,10 @@ export const openApiFile = "openapi/openapi.json";
 export async function renderOpenApiDocument(): Promise<string> {
   // The document depends on the routes only; no call reaches this manager.
   const app = await buildApi({
-    bookingManager: createClient(BookingManagerService, createRouterTransport(() => {})),
+    bookingManager: createClient(
+      BookingManagerService,
+      createRouterTransport(() => {}),
+    ),
     logger: false,
   });
   await app.ready();

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { problemTitles, type Problem } from "./schemas.js";
+import { type Problem, problemTitles } from "./schemas.js";
 
 const problemBase = "https://booking-platform.example/problems/";
 

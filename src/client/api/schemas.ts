@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 
 /**
  * The public data shapes. Each has an $id: @fastify/swagger turns them into
@@ -7,7 +7,10 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
  */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: "A URI naming the kind of problem.", examples: ["https://booking-platform.example/problems/validation"] }),
+    type: Type.String({
+      description: "A URI naming the kind of problem.",
+      examples: ["https://booking-platform.example/problems/validation"],
+    }),
     title: Type.String({ description: "Short summary of the kind of problem." }),
     status: Type.Integer({ description: "The HTTP status code." }),
     detail: Type.Optional(Type.String({ description: "What went wrong this time, for a person." })),
@@ -22,7 +25,12 @@ export const ProblemSchema = Type.Object(
       ),
     ),
   },
-  { $id: "Problem", title: "Problem", description: "An RFC 9457 problem details object (application/problem+json).", additionalProperties: true },
+  {
+    $id: "Problem",
+    title: "Problem",
+    description: "An RFC 9457 problem details object (application/problem+json).",
+    additionalProperties: true,
+  },
 );
 export type Problem = Static<typeof ProblemSchema>;
 

@@ -15,7 +15,11 @@ try {
   const host = process.env.HOST ?? "127.0.0.1";
   await app.listen({ port, host });
   logger.info(`REST API on http://${host}:${port} (reference: /docs, OpenAPI: /openapi.json)`);
-  const stop = () => void app.close().then(flushTelemetry).then(() => process.exit(0));
+  const stop = () =>
+    void app
+      .close()
+      .then(flushTelemetry)
+      .then(() => process.exit(0));
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 } catch (error) {

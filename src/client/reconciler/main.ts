@@ -25,7 +25,10 @@ async function runOnce(): Promise<boolean> {
     const tally = await manager.reconcileReservations({ minAgeSeconds }, { timeoutMs: 60_000 });
     const { examined, confirmed, released, leftPending, expired } = tally;
     if (examined > 0 || expired > 0) {
-      logger.info({ examined, confirmed, released, leftPending, expired }, `reconciled ${examined} pending reservations, expired ${expired} lapsed holds`);
+      logger.info(
+        { examined, confirmed, released, leftPending, expired },
+        `reconciled ${examined} pending reservations, expired ${expired} lapsed holds`,
+      );
     }
     return true;
   } catch (error) {

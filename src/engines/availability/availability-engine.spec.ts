@@ -4,12 +4,12 @@ import { Code, ConnectError, createClient, createRouterTransport, type ServiceIm
 import { describe, expect, it } from "vitest";
 import { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
 import {
+  type Offering,
   OfferingSchema,
   ProviderSlotSchema,
   ProviderStatus,
   TimeWindowSchema,
   TreatmentSchema,
-  type Offering,
 } from "../../contracts/v1/booking_pb.js";
 import { createSlotTokens } from "../../utilities/security/slot-token.js";
 import { createAvailabilityEngine } from "./availability-engine.js";
@@ -57,12 +57,18 @@ function fakeProviderAccess(
       };
     },
   };
-  return createClient(ProviderAccessService, createRouterTransport(({ service }) => service(ProviderAccessService, impl)));
+  return createClient(
+    ProviderAccessService,
+    createRouterTransport(({ service }) => service(ProviderAccessService, impl)),
+  );
 }
 
 function engineWith(providerAccess: ReturnType<typeof fakeProviderAccess>) {
   const engine = createAvailabilityEngine({ providerAccess, slotTokens: tokens, now: () => now });
-  return createClient(AvailabilityEngineService, createRouterTransport(({ service }) => service(AvailabilityEngineService, engine)));
+  return createClient(
+    AvailabilityEngineService,
+    createRouterTransport(({ service }) => service(AvailabilityEngineService, engine)),
+  );
 }
 
 const march2 = { localFromDate: "2026-03-02", localToDate: "2026-03-02" } satisfies Partial<FindAvailabilityRequest>;
@@ -213,9 +219,9 @@ describe("finding free times", () => {
     await expect(engine.findAvailability({ ...base, ...march2, pageToken: "garbage" })).rejects.toMatchObject({
       code: Code.InvalidArgument,
     });
-    await expect(
-      engine.findAvailability({ ...base, localFromDate: "2026-03-05", localToDate: "2026-03-02" }),
-    ).rejects.toMatchObject({ code: Code.InvalidArgument });
+    await expect(engine.findAvailability({ ...base, localFromDate: "2026-03-05", localToDate: "2026-03-02" })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
     await expect(engine.findAvailability({ ...base, ...march2, pageSize: 101 })).rejects.toMatchObject({
       code: Code.InvalidArgument,
     });
@@ -227,7 +233,12 @@ describe("reading a slot id back", () => {
     const engine = engineWith(fakeProviderAccess({ "odenplan-code": ["2026-03-02T08:00:00Z"] }));
     const [slot] = (await engine.findAvailability({ treatment, offerings: [offering("odenplan", "kb")], ...march2 })).slots;
     const resolved = await engine.resolveSlot({ slotId: slot!.slotId });
-    expect(resolved).toMatchObject({ providerInstanceId: "kb", providerSlotId: "odenplan-code-0", clinicId: "odenplan", treatmentId: "dental-checkup" });
+    expect(resolved).toMatchObject({
+      providerInstanceId: "kb",
+      providerSlotId: "odenplan-code-0",
+      clinicId: "odenplan",
+      treatmentId: "dental-checkup",
+    });
     expect(timestampDate(resolved.start!).toISOString()).toBe("2026-03-02T08:00:00.000Z");
   });
 

@@ -1,25 +1,25 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Client, type ServiceImpl } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
 import {
-  ProviderOutcomeSchema,
-  ProviderStatus,
-  SlotSchema,
-  TimeWindowSchema,
   type Offering,
   type ProviderOutcome,
+  ProviderOutcomeSchema,
+  ProviderStatus,
   type Slot,
+  SlotSchema,
+  TimeWindowSchema,
 } from "../../contracts/v1/booking_pb.js";
 import type { SlotTokens } from "../../utilities/security/slot-token.js";
 import { localDatesWindow, toLocalIso } from "../../utilities/time/local-time.js";
+import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
 import {
-  AvailabilityEngineService,
+  type AvailabilityEngineService,
+  type FindAvailabilityRequest,
   FindAvailabilityResponseSchema,
   ResolveSlotResponseSchema,
-  type FindAvailabilityRequest,
 } from "./v1/availability_engine_pb.js";
-import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
 
 export const defaultPageSize = 20;
 export const maxPageSize = 100;

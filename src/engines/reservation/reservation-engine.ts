@@ -1,13 +1,13 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Treatment } from "../../contracts/v1/booking_pb.js";
 import {
   EvaluateCancellationResponseSchema,
   EvaluateReservationResponseSchema,
-  RuleViolationSchema,
   type ReservationEngineService,
   type RuleViolation,
+  RuleViolationSchema,
 } from "./v1/reservation_engine_pb.js";
 
 export interface ReservationEngineOptions {
@@ -29,9 +29,7 @@ export function createReservationEngine(options: ReservationEngineOptions = {}):
       if (start <= now) {
         violations.push(violation("slot-in-past", "the slot has already begun"));
       } else if (start - now < treatment.minLeadMinutes * 60_000) {
-        violations.push(
-          violation("lead-time", `${label(treatment)} must be reserved at least ${treatment.minLeadMinutes} minutes ahead`),
-        );
+        violations.push(violation("lead-time", `${label(treatment)} must be reserved at least ${treatment.minLeadMinutes} minutes ahead`));
       }
       return create(EvaluateReservationResponseSchema, { allowed: violations.length === 0, violations, holdSeconds });
     },

@@ -4,18 +4,9 @@ import { describe, expect, it } from "vitest";
 import { BookingAccessService } from "../../access/booking/v1/booking_access_pb.js";
 import { CatalogAccessService } from "../../access/catalog/v1/catalog_access_pb.js";
 import { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
+import { OfferingSchema, ProviderOutcomeSchema, ProviderStatus, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import { AvailabilityEngineService, type FindAvailabilityRequest } from "../../engines/availability/v1/availability_engine_pb.js";
 import { ReservationEngineService } from "../../engines/reservation/v1/reservation_engine_pb.js";
-import {
-  OfferingSchema,
-  ProviderOutcomeSchema,
-  ProviderStatus,
-  SlotSchema,
-  TreatmentSchema,
-} from "../../contracts/v1/booking_pb.js";
-import {
-  AvailabilityEngineService,
-  type FindAvailabilityRequest,
-} from "../../engines/availability/v1/availability_engine_pb.js";
 import { createBookingManager } from "./booking-manager.js";
 import { BookingManagerService } from "./v1/booking_manager_pb.js";
 
@@ -44,12 +35,24 @@ function managerWith(engineImpl: Partial<ServiceImpl<typeof AvailabilityEngineSe
     catalogAccess: createClient(CatalogAccessService, transport),
     availabilityEngine: createClient(AvailabilityEngineService, transport),
     // Not used by the availability search: a transport with no services fails loudly if called.
-    bookingAccess: createClient(BookingAccessService, createRouterTransport(() => {})),
-    providerAccess: createClient(ProviderAccessService, createRouterTransport(() => {})),
-    reservationEngine: createClient(ReservationEngineService, createRouterTransport(() => {})),
+    bookingAccess: createClient(
+      BookingAccessService,
+      createRouterTransport(() => {}),
+    ),
+    providerAccess: createClient(
+      ProviderAccessService,
+      createRouterTransport(() => {}),
+    ),
+    reservationEngine: createClient(
+      ReservationEngineService,
+      createRouterTransport(() => {}),
+    ),
     patientId: () => "pat_test",
   });
-  return createClient(BookingManagerService, createRouterTransport(({ service }) => service(BookingManagerService, manager)));
+  return createClient(
+    BookingManagerService,
+    createRouterTransport(({ service }) => service(BookingManagerService, manager)),
+  );
 }
 
 const okEngine = (seen: FindAvailabilityRequest[] = []) => ({

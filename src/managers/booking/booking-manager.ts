@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client, type ServiceImpl } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { CatalogAccessService } from "../../access/catalog/v1/catalog_access_pb.js";
 import { ProviderStatus } from "../../contracts/v1/booking_pb.js";
 import type { AvailabilityEngineService } from "../../engines/availability/v1/availability_engine_pb.js";
+import { createReservationUseCases, type ReservationDeps } from "./reservations.js";
 import {
+  type BookingManagerService,
   ListClinicsResponseSchema,
   ListTreatmentsResponseSchema,
   SearchAvailabilityResponseSchema,
-  type BookingManagerService,
 } from "./v1/booking_manager_pb.js";
-import { createReservationUseCases, type ReservationDeps } from "./reservations.js";
 
 export interface BookingManagerDeps extends ReservationDeps {
   catalogAccess: Client<typeof CatalogAccessService>;
@@ -51,10 +51,7 @@ export function createBookingManager(deps: BookingManagerDeps): ServiceImpl<type
       const offered = new Set(offerings.map((o) => o.clinicId));
       const notOffering = request.clinicIds.filter((id) => !offered.has(id));
       if (notOffering.length > 0) {
-        throw new ConnectError(
-          `no clinic ${notOffering.join(", ")} offers treatment ${request.treatmentId}`,
-          Code.NotFound,
-        );
+        throw new ConnectError(`no clinic ${notOffering.join(", ")} offers treatment ${request.treatmentId}`, Code.NotFound);
       }
       if (offerings.length === 0) return create(SearchAvailabilityResponseSchema, {});
 

@@ -1,25 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { BeginOutcome, type BookingAccessService } from "../../access/booking/v1/booking_access_pb.js";
 import type { CatalogAccessService } from "../../access/catalog/v1/catalog_access_pb.js";
-import {
-  BookingPatientSchema,
-  type ProviderAccessService,
-  type ProviderBooking,
-} from "../../access/provider/v1/provider_access_pb.js";
+import { BookingPatientSchema, type ProviderAccessService, type ProviderBooking } from "../../access/provider/v1/provider_access_pb.js";
+import { type Patient, type Reservation, ReservationSchema } from "../../contracts/v1/booking_pb.js";
 import type { AvailabilityEngineService } from "../../engines/availability/v1/availability_engine_pb.js";
 import type { ReservationEngineService, RuleViolation } from "../../engines/reservation/v1/reservation_engine_pb.js";
-import { ReservationSchema, type Patient, type Reservation } from "../../contracts/v1/booking_pb.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import { toLocalIso } from "../../utilities/time/local-time.js";
 import {
+  type CreateReservationRequest,
   ListPatientReservationsResponseSchema,
   ReconcileReservationsResponseSchema,
-  ReservationResultSchema,
-  type CreateReservationRequest,
   type ReservationResult,
+  ReservationResultSchema,
 } from "./v1/booking_manager_pb.js";
 
 export interface ReservationDeps {
@@ -34,7 +30,13 @@ export interface ReservationDeps {
 }
 
 /** Provider answers that prove nothing was booked; anything else (timeouts, 5xx, garbage) leaves the outcome unknown. */
-const definitelyNotBooked = new Set([Code.FailedPrecondition, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Unimplemented]);
+const definitelyNotBooked = new Set([
+  Code.FailedPrecondition,
+  Code.PermissionDenied,
+  Code.NotFound,
+  Code.InvalidArgument,
+  Code.Unimplemented,
+]);
 
 /**
  * The reservation use cases: the sequence only. Rules come from the
@@ -46,7 +48,9 @@ export function createReservationUseCases(deps: ReservationDeps) {
   const meter = platformMeter();
   const reservationOutcomes = meter.createCounter("reservations", { description: "Reservation requests, by outcome" });
   const holdExpiries = meter.createCounter("reservation.hold.expiries", { description: "Holds that lapsed before they were confirmed" });
-  const reconcilerActions = meter.createCounter("reconciler.actions", { description: "Pending reservations the reconciler settled, by action" });
+  const reconcilerActions = meter.createCounter("reconciler.actions", {
+    description: "Pending reservations the reconciler settled, by action",
+  });
   /** Counts how a create ended: the reservation's status, "replayed", or why it was refused. */
   const counted = async (run: Promise<ReservationResult>) => {
     try {
@@ -73,7 +77,14 @@ export function createReservationUseCases(deps: ReservationDeps) {
   /** Settles a pending or held reservation and, for a create, completes its idempotency key with the outcome. */
   const settle = async (
     reservation: Reservation,
-    change: { expectedStatus: string; newStatus: string; statusReason?: string; booking?: ProviderBooking; release?: boolean; error?: ConnectError },
+    change: {
+      expectedStatus: string;
+      newStatus: string;
+      statusReason?: string;
+      booking?: ProviderBooking;
+      release?: boolean;
+      error?: ConnectError;
+    },
   ) => {
     const at = now();
     const holdExpiresAt = change.newStatus === "held" ? change.booking?.holdExpiresAt : undefined;
@@ -112,7 +123,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
   };
 
   const treatmentOf = async (reservation: Reservation) => {
-    const { treatment } = await deps.catalogAccess.findOfferings({ treatmentId: reservation.treatmentId, clinicIds: [reservation.clinicId] });
+    const { treatment } = await deps.catalogAccess.findOfferings({
+      treatmentId: reservation.treatmentId,
+      clinicIds: [reservation.clinicId],
+    });
     if (!treatment) throw new ConnectError(`treatment ${reservation.treatmentId} is no longer in the catalog`, Code.FailedPrecondition);
     return treatment;
   };
@@ -120,8 +134,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
   const useCases = {
     async createReservation(request: CreateReservationRequest): Promise<ReservationResult> {
       const patient = request.patient;
-      if (!request.idempotencyKey || !request.requestHash) throw new ConnectError("idempotency_key and request_hash are required", Code.InvalidArgument);
-      if (!patient?.name || !patient.phone || !patient.email) throw new ConnectError("patient name, phone and email are required", Code.InvalidArgument);
+      if (!request.idempotencyKey || !request.requestHash)
+        throw new ConnectError("idempotency_key and request_hash are required", Code.InvalidArgument);
+      if (!patient?.name || !patient.phone || !patient.email)
+        throw new ConnectError("patient name, phone and email are required", Code.InvalidArgument);
       if (!patient.personalIdentityNumber && !patient.dateOfBirth) {
         throw new ConnectError("patient needs a personal identity number or a date of birth", Code.InvalidArgument);
       }
@@ -130,7 +146,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
       if (slot.treatmentId !== request.treatmentId) {
         throw new ConnectError(`the slot is for treatment ${slot.treatmentId}, not ${request.treatmentId}`, Code.InvalidArgument);
       }
-      const { treatment, offerings } = await deps.catalogAccess.findOfferings({ treatmentId: slot.treatmentId, clinicIds: [slot.clinicId] });
+      const { treatment, offerings } = await deps.catalogAccess.findOfferings({
+        treatmentId: slot.treatmentId,
+        clinicIds: [slot.clinicId],
+      });
       const offering = offerings[0];
       if (!treatment || !offering) throw new ConnectError(`clinic ${slot.clinicId} no longer offers ${slot.treatmentId}`, Code.NotFound);
       const verdict = await deps.reservationEngine.evaluateReservation({ treatment, slotStart: slot.start, now: timestampFromDate(at) });
@@ -207,14 +226,24 @@ export function createReservationUseCases(deps: ReservationDeps) {
         const answer = gone
           ? new ConnectError(`the slot is no longer available at ${slot.providerInstanceId}; search again`, Code.AlreadyExists)
           : failure;
-        await settle(pending, { expectedStatus: "pending", newStatus: "released", statusReason: answer.rawMessage, release: true, error: answer });
+        await settle(pending, {
+          expectedStatus: "pending",
+          newStatus: "released",
+          statusReason: answer.rawMessage,
+          release: true,
+          error: answer,
+        });
         throw answer;
       }
       try {
-        return result(await settle(pending, { expectedStatus: "pending", newStatus: booking.status === "held" ? "held" : "confirmed", booking }));
+        return result(
+          await settle(pending, { expectedStatus: "pending", newStatus: booking.status === "held" ? "held" : "confirmed", booking }),
+        );
       } catch (error) {
         // The reconciler settled it first (it saw no booking yet): undo ours at the provider, or the slot is lost there.
-        await deps.providerAccess.cancelBooking({ providerInstanceId: slot.providerInstanceId, providerBookingRef: booking.providerBookingRef }).catch(() => {});
+        await deps.providerAccess
+          .cancelBooking({ providerInstanceId: slot.providerInstanceId, providerBookingRef: booking.providerBookingRef })
+          .catch(() => {});
         throw error;
       }
     },
@@ -247,7 +276,12 @@ export function createReservationUseCases(deps: ReservationDeps) {
       } catch (error) {
         const failure = ConnectError.from(error);
         if (failure.code === Code.FailedPrecondition && failure.rawMessage.includes("no longer has the slot")) {
-          await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: failure.rawMessage, release: true }).catch(() => {});
+          await settle(reservation, {
+            expectedStatus: "held",
+            newStatus: "expired",
+            statusReason: failure.rawMessage,
+            release: true,
+          }).catch(() => {});
           throw new ConnectError(`the provider no longer holds the slot for reservation ${id}; reserve again`, Code.FailedPrecondition);
         }
         throw failure;
@@ -258,8 +292,10 @@ export function createReservationUseCases(deps: ReservationDeps) {
       const reservation = await load(id);
       const status = effectiveStatus(reservation, now()).status;
       if (status === "cancelled") return result(reservation);
-      if (status === "pending") throw new ConnectError(`reservation ${id} is still being verified with the provider; retry shortly`, Code.Aborted);
-      if (status !== "held" && status !== "confirmed") throw new ConnectError(`reservation ${id} is ${status} and cannot be cancelled`, Code.FailedPrecondition);
+      if (status === "pending")
+        throw new ConnectError(`reservation ${id} is still being verified with the provider; retry shortly`, Code.Aborted);
+      if (status !== "held" && status !== "confirmed")
+        throw new ConnectError(`reservation ${id} is ${status} and cannot be cancelled`, Code.FailedPrecondition);
       if (status === "confirmed") {
         const verdict = await deps.reservationEngine.evaluateCancellation({
           treatment: await treatmentOf(reservation),
@@ -268,8 +304,18 @@ export function createReservationUseCases(deps: ReservationDeps) {
         });
         if (!verdict.allowed) throw ruleViolated(verdict.violations);
       }
-      await deps.providerAccess.cancelBooking({ providerInstanceId: reservation.providerInstanceId, providerBookingRef: reservation.providerBookingRef });
-      return result(await settle(reservation, { expectedStatus: reservation.status, newStatus: "cancelled", statusReason: "cancelled by the patient", release: true }));
+      await deps.providerAccess.cancelBooking({
+        providerInstanceId: reservation.providerInstanceId,
+        providerBookingRef: reservation.providerBookingRef,
+      });
+      return result(
+        await settle(reservation, {
+          expectedStatus: reservation.status,
+          newStatus: "cancelled",
+          statusReason: "cancelled by the patient",
+          release: true,
+        }),
+      );
     },
 
     async listPatientReservations(patientId: string) {
@@ -289,14 +335,28 @@ export function createReservationUseCases(deps: ReservationDeps) {
       for (const reservation of reservations) {
         const pending = reservation;
         try {
-          const { booking } = await deps.providerAccess.findBooking({ providerInstanceId: reservation.providerInstanceId, reference: reservation.id });
+          const { booking } = await deps.providerAccess.findBooking({
+            providerInstanceId: reservation.providerInstanceId,
+            reference: reservation.id,
+          });
           if (booking && (booking.status === "booked" || booking.status === "held")) {
-            await settle(pending, { expectedStatus: "pending", newStatus: booking.status === "held" ? "held" : "confirmed", booking, statusReason: "verified with the provider" });
+            await settle(pending, {
+              expectedStatus: "pending",
+              newStatus: booking.status === "held" ? "held" : "confirmed",
+              booking,
+              statusReason: "verified with the provider",
+            });
             tally.confirmed++;
             reconcilerActions.add(1, { action: "confirmed" });
           } else {
             const answer = new ConnectError(`the provider did not take reservation ${reservation.id}; search again`, Code.AlreadyExists);
-            await settle(pending, { expectedStatus: "pending", newStatus: "released", statusReason: answer.rawMessage, release: true, error: answer });
+            await settle(pending, {
+              expectedStatus: "pending",
+              newStatus: "released",
+              statusReason: answer.rawMessage,
+              release: true,
+              error: answer,
+            });
             tally.released++;
             reconcilerActions.add(1, { action: "released" });
           }
@@ -314,7 +374,12 @@ export function createReservationUseCases(deps: ReservationDeps) {
           await deps.providerAccess
             .cancelBooking({ providerInstanceId: reservation.providerInstanceId, providerBookingRef: reservation.providerBookingRef })
             .catch(() => undefined);
-          await settle(reservation, { expectedStatus: "held", newStatus: "expired", statusReason: "the hold lapsed before it was confirmed", release: true });
+          await settle(reservation, {
+            expectedStatus: "held",
+            newStatus: "expired",
+            statusReason: "the hold lapsed before it was confirmed",
+            release: true,
+          });
           tally.expired++;
           holdExpiries.add(1);
           reconcilerActions.add(1, { action: "expired" });

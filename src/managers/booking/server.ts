@@ -4,9 +4,9 @@ import { ProviderAccessService } from "../../access/provider/v1/provider_access_
 import { AvailabilityEngineService } from "../../engines/availability/v1/availability_engine_pb.js";
 import { ReservationEngineService } from "../../engines/reservation/v1/reservation_engine_pb.js";
 import { requiredEnv, serviceUrl } from "../../utilities/config/service-env.js";
-import { createPatientIds } from "../../utilities/security/patient-id.js";
 import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
 import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
+import { createPatientIds } from "../../utilities/security/patient-id.js";
 import { createBookingManager } from "./booking-manager.js";
 import { BookingManagerService } from "./v1/booking_manager_pb.js";
 

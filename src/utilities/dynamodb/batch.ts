@@ -1,8 +1,8 @@
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  QueryCommand,
   type DynamoDBDocumentClient,
+  QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 

@@ -23,8 +23,7 @@ export function createDynamoDbClients(settings: DynamoDbSettings): { client: Dyn
     region: settings.region,
     endpoint: settings.endpoint,
     // DynamoDB Local accepts any credentials; don't make developers configure AWS for it.
-    credentials:
-      local && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: "local", secretAccessKey: "local" } : undefined,
+    credentials: local && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: "local", secretAccessKey: "local" } : undefined,
   });
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

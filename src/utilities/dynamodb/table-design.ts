@@ -1,10 +1,10 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
-  type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 
 /**

@@ -17,7 +17,13 @@ describe("logs", () => {
   it("never show a patient's personal data", () => {
     const { lines, destination } = capture();
     createLogger("test", { destination }).info(
-      { reservation: { patient: { name: "Anna Andersson", personalIdentityNumber: "19900101-1234" }, phone: "0701234567", email: "anna@example.se" } },
+      {
+        reservation: {
+          patient: { name: "Anna Andersson", personalIdentityNumber: "19900101-1234" },
+          phone: "0701234567",
+          email: "anna@example.se",
+        },
+      },
       "reserved",
     );
     const line = lines.join("");

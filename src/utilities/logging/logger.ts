@@ -1,5 +1,5 @@
 import { trace } from "@opentelemetry/api";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 /**
  * Patient personal data must never reach logs. Redaction is by field name, so

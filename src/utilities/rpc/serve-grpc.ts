@@ -13,12 +13,10 @@ export interface GrpcServer {
  * `buf curl --protocol grpc --http2-prior-knowledge` included, can call them.
  * Resolves once the port is bound; rejects (e.g. EADDRINUSE) otherwise.
  */
-export async function serveGrpc(
-  routes: (router: ConnectRouter) => void,
-  port: number,
-  host = "127.0.0.1",
-): Promise<GrpcServer> {
-  const server = http2.createServer(connectNodeAdapter({ routes, grpc: true, grpcWeb: false, connect: true, interceptors: [tracingServerInterceptor] }));
+export async function serveGrpc(routes: (router: ConnectRouter) => void, port: number, host = "127.0.0.1"): Promise<GrpcServer> {
+  const server = http2.createServer(
+    connectNodeAdapter({ routes, grpc: true, grpcWeb: false, connect: true, interceptors: [tracingServerInterceptor] }),
+  );
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -15,6 +15,8 @@ describe("patient ids", () => {
   });
 
   it("fall back to date of birth and e-mail without a personnummer", () => {
-    expect(patientId({ dateOfBirth: "1990-01-01", email: "Anna@Example.se " })).toBe(patientId({ dateOfBirth: "1990-01-01", email: "anna@example.se" }));
+    expect(patientId({ dateOfBirth: "1990-01-01", email: "Anna@Example.se " })).toBe(
+      patientId({ dateOfBirth: "1990-01-01", email: "anna@example.se" }),
+    );
   });
 });

@@ -43,10 +43,14 @@ export function createSlotTokens(secret: string): SlotTokens {
           Buffer.from(payload, "base64url").toString("utf8"),
         ) as unknown[];
         if (
-          typeof providerInstanceId !== "string" || typeof providerSlotId !== "string" ||
-          typeof clinicId !== "string" || typeof treatmentId !== "string" ||
-          typeof start !== "number" || typeof end !== "number"
-        ) return undefined;
+          typeof providerInstanceId !== "string" ||
+          typeof providerSlotId !== "string" ||
+          typeof clinicId !== "string" ||
+          typeof treatmentId !== "string" ||
+          typeof start !== "number" ||
+          typeof end !== "number"
+        )
+          return undefined;
         return { providerInstanceId, providerSlotId, clinicId, treatmentId, start, end };
       } catch {
         return undefined;

@@ -1,5 +1,5 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 
 /*
  * ConnectRPC has no OpenTelemetry instrumentation and Node's http2 server is

@@ -1,4 +1,4 @@
-import { metrics, type Meter } from "@opentelemetry/api";
+import { type Meter, metrics } from "@opentelemetry/api";
 
 /** The platform's meter; a no-op until the SDK is started, so code that records metrics runs anywhere. */
 export function platformMeter(): Meter {

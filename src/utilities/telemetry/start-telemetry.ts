@@ -1,3 +1,4 @@
+import { FastifyOtelInstrumentation } from "@fastify/otel";
 import { OTLPMetricExporter as OTLPMetricExporterJson } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as OTLPMetricExporterProto } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPTraceExporter as OTLPTraceExporterJson } from "@opentelemetry/exporter-trace-otlp-http";
@@ -6,11 +7,10 @@ import { AwsInstrumentation } from "@opentelemetry/instrumentation-aws-sdk";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { PeriodicExportingMetricReader, type MetricReader } from "@opentelemetry/sdk-metrics";
+import { type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { FastifyOtelInstrumentation } from "@fastify/otel";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -36,7 +36,9 @@ export function startTelemetry(options: TelemetryOptions): NodeSDK {
   const metricReaders = [...(options.metricReaders ?? [])];
   if (endpoint) {
     // The exporters read the endpoint, headers and timeouts from the standard variables themselves.
-    spanProcessors.push(new BatchSpanProcessor(json ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto(), { scheduledDelayMillis: 500 }));
+    spanProcessors.push(
+      new BatchSpanProcessor(json ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto(), { scheduledDelayMillis: 500 }),
+    );
     metricReaders.push(
       new PeriodicExportingMetricReader({
         exporter: json ? new OTLPMetricExporterJson() : new OTLPMetricExporterProto(),

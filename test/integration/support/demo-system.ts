@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { startDemoInMemory, type DemoInMemory } from "../../../src/host/demo-in-memory.js";
+import { type DemoInMemory, startDemoInMemory } from "../../../src/host/demo-in-memory.js";
 
 export type DemoSystem = DemoInMemory;
 

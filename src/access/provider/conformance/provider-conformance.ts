@@ -49,7 +49,10 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
     const wallClock = (slots: OpenSlot[]) =>
       [...new Set(slots.map((s) => DateTime.fromJSDate(s.start, { zone: timeZone }).toFormat("HH:mm")))].sort();
     const failure = async (promise: Promise<unknown>) => {
-      const error = await promise.then(() => undefined, (e: unknown) => e);
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, "expected a ProviderError").toBeInstanceOf(ProviderError);
       return error as ProviderError;
     };
@@ -96,7 +99,10 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
     describe("finds free slots", () => {
       it("only inside the asked window, each with a unique id and a positive length", async () => {
         const date = ahead(3, 3);
-        const window = { start: DateTime.fromISO(`${date}T10:00`, { zone: timeZone }).toJSDate(), end: DateTime.fromISO(`${date}T14:00`, { zone: timeZone }).toJSDate() };
+        const window = {
+          start: DateTime.fromISO(`${date}T10:00`, { zone: timeZone }).toJSDate(),
+          end: DateTime.fromISO(`${date}T14:00`, { zone: timeZone }).toJSDate(),
+        };
         const slots = await adapter.findOpenSlots({ clinicCode, treatmentCode, window }, signal());
         expect(slots.length).toBeGreaterThan(0);
         for (const slot of slots) {
@@ -121,7 +127,8 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
         // Opening hours are wall-clock hours: the switch day's local times lie within the
         // same opening hours as the Sundays before, whatever the UTC offset; an hour off shows.
         const usual = wallClock(sundaysBefore);
-        for (const time of wallClock(switchDay)) expect(time >= usual[0]! && time <= usual.at(-1)!, `${time} outside ${usual[0]}–${usual.at(-1)}`).toBe(true);
+        for (const time of wallClock(switchDay))
+          expect(time >= usual[0]! && time <= usual.at(-1)!, `${time} outside ${usual[0]}–${usual.at(-1)}`).toBe(true);
         for (const slot of switchDay) {
           expect(DateTime.fromJSDate(slot.start, { zone: timeZone }).toISODate()).toBe(sunday.toISODate());
         }
@@ -160,13 +167,21 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
         const reference = `conformance-${Date.now()}`;
         const booking = adapter.capabilities.supportsHold
           ? await adapter.confirmHold!(
-              { providerBookingRef: (await adapter.holdSlot!({ providerSlotId: slot.providerSlotId, reference, holdSeconds: 60 }, signal())).providerBookingRef, patient, note: "" },
+              {
+                providerBookingRef: (await adapter.holdSlot!({ providerSlotId: slot.providerSlotId, reference, holdSeconds: 60 }, signal()))
+                  .providerBookingRef,
+                patient,
+                note: "",
+              },
               signal(),
             )
           : await adapter.bookSlot!({ providerSlotId: slot.providerSlotId, reference, patient, note: "" }, signal());
         expect(booking.status).toBe("booked");
         expect((await slotsOn(date)).map((s) => s.providerSlotId)).not.toContain(slot.providerSlotId);
-        expect(await adapter.findBooking!(reference, signal())).toMatchObject({ providerBookingRef: booking.providerBookingRef, status: "booked" });
+        expect(await adapter.findBooking!(reference, signal())).toMatchObject({
+          providerBookingRef: booking.providerBookingRef,
+          status: "booked",
+        });
         expect((await adapter.cancelBooking!({ providerBookingRef: booking.providerBookingRef }, signal())).status).toBe("cancelled");
         expect(await adapter.findBooking!(reference, signal())).toBeUndefined();
         expect((await slotsOn(date)).map((s) => s.providerSlotId)).toContain(slot.providerSlotId);
@@ -185,8 +200,13 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
       it("and reports a lapsed hold as slot-unavailable", async () => {
         if (!bookable() || !adapter.capabilities.supportsHold) return;
         const slot = await take(ahead(6, 5));
-        const hold = await adapter.holdSlot!({ providerSlotId: slot.providerSlotId, reference: `lapse-${Date.now()}`, holdSeconds: 0 }, signal());
-        expect((await failure(adapter.confirmHold!({ providerBookingRef: hold.providerBookingRef, patient, note: "" }, signal()))).kind).toBe("slot-unavailable");
+        const hold = await adapter.holdSlot!(
+          { providerSlotId: slot.providerSlotId, reference: `lapse-${Date.now()}`, holdSeconds: 0 },
+          signal(),
+        );
+        expect(
+          (await failure(adapter.confirmHold!({ providerBookingRef: hold.providerBookingRef, patient, note: "" }, signal()))).kind,
+        ).toBe("slot-unavailable");
       });
     });
 
@@ -213,7 +233,9 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
 
       it("on a provider that hangs: timeout when the deadline passes", async () => {
         simulator.faults = { hang: true };
-        const error = await failure(adapter.findOpenSlots({ clinicCode, treatmentCode, window: localDay(date()) }, AbortSignal.timeout(300)));
+        const error = await failure(
+          adapter.findOpenSlots({ clinicCode, treatmentCode, window: localDay(date()) }, AbortSignal.timeout(300)),
+        );
         expect(error.kind).toBe("timeout");
       });
 

@@ -2,7 +2,10 @@ import { ProviderError } from "../provider-error.js";
 
 export const maxResponseBytes = 5 * 1024 * 1024;
 
-type ProviderRequest = RequestInit & { signal: AbortSignal; /** 4xx statuses the caller handles itself instead of an error. */ accept?: number[] };
+type ProviderRequest = RequestInit & {
+  signal: AbortSignal /** 4xx statuses the caller handles itself instead of an error. */;
+  accept?: number[];
+};
 
 /**
  * One HTTP request to a provider, its failures as ProviderErrors: 401/403

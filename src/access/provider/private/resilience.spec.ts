@@ -9,7 +9,10 @@ const failing = (kind: ProviderError["kind"]) => async () => {
   throw new ProviderError("kb", kind, "simulated");
 };
 async function kindOf(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return (error as ProviderError).kind;
 }
@@ -17,11 +20,15 @@ async function kindOf(promise: Promise<unknown>) {
 describe("calls to a provider", () => {
   it("retry a safe read after a transient failure", async () => {
     let calls = 0;
-    const answer = await policyWith().execute("read", async () => {
-      calls++;
-      if (calls < 2) throw new ProviderError("kb", "unavailable", "HTTP 503");
-      return "slots";
-    }, never);
+    const answer = await policyWith().execute(
+      "read",
+      async () => {
+        calls++;
+        if (calls < 2) throw new ProviderError("kb", "unavailable", "HTTP 503");
+        return "slots";
+      },
+      never,
+    );
     expect(answer).toBe("slots");
     expect(calls).toBe(2);
   });
@@ -29,13 +36,30 @@ describe("calls to a provider", () => {
   it("never retry a write: its outcome is for the reconciler to learn", async () => {
     let calls = 0;
     const policy = policyWith();
-    expect(await kindOf(policy.execute("write", async () => { calls++; throw new ProviderError("kb", "unavailable", "HTTP 503"); }, never))).toBe("unavailable");
+    expect(
+      await kindOf(
+        policy.execute(
+          "write",
+          async () => {
+            calls++;
+            throw new ProviderError("kb", "unavailable", "HTTP 503");
+          },
+          never,
+        ),
+      ),
+    ).toBe("unavailable");
     expect(calls).toBe(1);
   });
 
   it("give up at the deadline on a provider that hangs", async () => {
     const started = Date.now();
-    const kind = await kindOf(policyWith({ deadlineMs: 100 }).execute("read", (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))), never));
+    const kind = await kindOf(
+      policyWith({ deadlineMs: 100 }).execute(
+        "read",
+        (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))),
+        never,
+      ),
+    );
     expect(kind).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(2000);
   });
@@ -45,7 +69,18 @@ describe("calls to a provider", () => {
     for (let i = 0; i < 3; i++) expect(await kindOf(policy.execute("read", failing("bad-response"), never))).toBe("bad-response");
     expect(policy.circuitState).toBe("open");
     let called = false;
-    expect(await kindOf(policy.execute("read", async () => { called = true; return 1; }, never))).toBe("circuit-open");
+    expect(
+      await kindOf(
+        policy.execute(
+          "read",
+          async () => {
+            called = true;
+            return 1;
+          },
+          never,
+        ),
+      ),
+    ).toBe("circuit-open");
     expect(called).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await policy.execute("read", async () => "recovered", never)).toBe("recovered");

@@ -1,18 +1,18 @@
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
+  bulkhead,
   CircuitState,
   ConsecutiveBreaker,
+  circuitBreaker,
   ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  retry,
   TaskCancelledError,
   TimeoutStrategy,
-  bulkhead,
-  circuitBreaker,
-  handleWhen,
-  retry,
   timeout,
   wrap,
-  type IPolicy,
 } from "cockatiel";
 import { ProviderError } from "../provider-error.js";
 
@@ -76,17 +76,32 @@ export function createProviderPolicy(providerInstanceId: string, settings: Resil
 
   return {
     get circuitState() {
-      return ({ [CircuitState.Closed]: "closed", [CircuitState.Open]: "open", [CircuitState.HalfOpen]: "half-open", [CircuitState.Isolated]: "isolated" } as const)[breaker.state];
+      return (
+        {
+          [CircuitState.Closed]: "closed",
+          [CircuitState.Open]: "open",
+          [CircuitState.HalfOpen]: "half-open",
+          [CircuitState.Isolated]: "isolated",
+        } as const
+      )[breaker.state];
     },
     async execute(kind, run, signal) {
       try {
         return (await policies[kind].execute(({ signal: attemptSignal }) => run(attemptSignal), signal)) as Awaited<ReturnType<typeof run>>;
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
-          throw new ProviderError(providerInstanceId, "circuit-open", `circuit open after ${settings.breakerThreshold} consecutive failures; retrying in at most ${settings.halfOpenAfterMs / 1000} s`);
+          throw new ProviderError(
+            providerInstanceId,
+            "circuit-open",
+            `circuit open after ${settings.breakerThreshold} consecutive failures; retrying in at most ${settings.halfOpenAfterMs / 1000} s`,
+          );
         }
         if (error instanceof BulkheadRejectedError) {
-          throw new ProviderError(providerInstanceId, "overloaded", `already ${settings.maxConcurrent} calls in flight and ${settings.maxQueued} waiting`);
+          throw new ProviderError(
+            providerInstanceId,
+            "overloaded",
+            `already ${settings.maxConcurrent} calls in flight and ${settings.maxQueued} waiting`,
+          );
         }
         if (error instanceof TaskCancelledError) {
           throw new ProviderError(providerInstanceId, "timeout", `no answer within ${settings.deadlineMs} ms`);

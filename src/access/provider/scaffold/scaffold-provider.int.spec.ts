@@ -33,9 +33,20 @@ describe("npm run provider:new", () => {
 
   it("leaves a tree that type-checks and whose new conformance test passes", () => {
     const run = (args: string[]) =>
-      execFileSync(process.execPath, args, { cwd: copy, encoding: "utf8", stdio: "pipe", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+      execFileSync(process.execPath, args, {
+        cwd: copy,
+        encoding: "utf8",
+        stdio: "pipe",
+        env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      });
     expect(() => run([path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."])).not.toThrow();
-    const output = run([path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--project", "integration", "src/access/provider/adapters/acme-care"]);
+    const output = run([
+      path.join(root, "node_modules/vitest/vitest.mjs"),
+      "run",
+      "--project",
+      "integration",
+      "src/access/provider/adapters/acme-care",
+    ]);
     expect(output).toMatch(/Tests\s+\S*\d+ passed/);
     expect(output).not.toMatch(/failed/);
   }, 120_000);

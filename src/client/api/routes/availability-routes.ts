@@ -5,7 +5,7 @@ import { Type } from "@sinclair/typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { validationProblem } from "../problem-details.js";
-import { ProviderOutcomeSchema, SlotSchema, problemResponses, ref } from "../schemas.js";
+import { ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
 
 const maxRangeDays = 31;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -36,7 +36,9 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
         querystring: Type.Object({
           treatment: Type.String({ minLength: 1, description: "Treatment id." }),
           clinic: Type.Optional(
-            Type.Array(Type.String({ minLength: 1 }), { description: "Only these clinics: repeat the parameter or separate ids with commas." }),
+            Type.Array(Type.String({ minLength: 1 }), {
+              description: "Only these clinics: repeat the parameter or separate ids with commas.",
+            }),
           ),
           from: Type.String({ description: "Start date (YYYY-MM-DD) or instant (RFC 3339)." }),
           to: Type.String({ description: "End date, inclusive (YYYY-MM-DD), or instant, exclusive (RFC 3339)." }),
@@ -55,7 +57,10 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
     },
     async (request) => {
       const { treatment, from, to, pageSize, pageToken } = request.query;
-      const clinicIds = (request.query.clinic ?? []).flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean);
+      const clinicIds = (request.query.clinic ?? [])
+        .flatMap((c) => c.split(","))
+        .map((c) => c.trim())
+        .filter(Boolean);
       const range = readRange(from, to);
       const result = await bookingManager.searchAvailability({
         treatmentId: treatment,
@@ -101,7 +106,8 @@ function readRange(from: string, to: string) {
   }
   const start = instantPattern.test(from) ? new Date(from) : undefined;
   const end = instantPattern.test(to) ? new Date(to) : undefined;
-  if (!start || Number.isNaN(start.getTime())) throw validationProblem("from", "must be a date (YYYY-MM-DD) or an RFC 3339 instant with offset");
+  if (!start || Number.isNaN(start.getTime()))
+    throw validationProblem("from", "must be a date (YYYY-MM-DD) or an RFC 3339 instant with offset");
   if (!end || Number.isNaN(end.getTime())) throw validationProblem("to", "must be a date (YYYY-MM-DD) or an RFC 3339 instant with offset");
   if (end <= start) throw validationProblem("to", "must be after `from`");
   if (end.getTime() - start.getTime() > maxRangeDays * 86_400_000) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { ClinicSchema, TreatmentSchema, problemResponses, ref } from "../schemas.js";
+import { ClinicSchema, problemResponses, ref, TreatmentSchema } from "../schemas.js";
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
   app.get(

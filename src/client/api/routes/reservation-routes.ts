@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type, type Static } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { PatientSchema, ReservationSchema, problemResponses, ref } from "../schemas.js";
+import { PatientSchema, problemResponses, ReservationSchema, ref } from "../schemas.js";
 
 const idempotencyKey = Type.Object({
   "idempotency-key": Type.String({
@@ -58,7 +58,10 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
       });
       if (result.replayed) reply.header("idempotent-replayed", "true");
       const body = toReservation(result);
-      return reply.code(body.status === "pending" ? 202 : 201).header("location", `/v1/reservations/${body.id}`).send(body);
+      return reply
+        .code(body.status === "pending" ? 202 : 201)
+        .header("location", `/v1/reservations/${body.id}`)
+        .send(body);
     },
   );
 

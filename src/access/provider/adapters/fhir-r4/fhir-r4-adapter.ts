@@ -27,7 +27,12 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
 
   /** Every resource of a search, across its pages. Next links must stay on the server we were given. */
-  async function searchAll<T extends Resource>(path: string, params: Array<[string, string]>, resourceType: T["resourceType"], signal: AbortSignal): Promise<T[]> {
+  async function searchAll<T extends Resource>(
+    path: string,
+    params: Array<[string, string]>,
+    resourceType: T["resourceType"],
+    signal: AbortSignal,
+  ): Promise<T[]> {
     const found: T[] = [];
     let next: string | undefined = `${base}/${path}?${new URLSearchParams(params)}`;
     for (let page = 1; next; page++) {
@@ -37,7 +42,8 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
       if (bundle?.resourceType !== "Bundle") throw fail(`expected a Bundle, got ${typeName(bundle)}`);
       for (const entry of bundle.entry ?? []) {
         if (entry?.resource?.resourceType === resourceType) found.push(entry.resource as T);
-        else if (entry?.search?.mode !== "include" && entry?.search?.mode !== "outcome") throw fail(`expected ${resourceType} entries, got ${typeName(entry?.resource)}`);
+        else if (entry?.search?.mode !== "include" && entry?.search?.mode !== "outcome")
+          throw fail(`expected ${resourceType} entries, got ${typeName(entry?.resource)}`);
       }
       next = bundle.link?.find((l) => l.relation === "next")?.url;
       if (next && new URL(next).origin !== origin) throw fail(`a next link leaves the server: ${next}`);
@@ -49,7 +55,13 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
     const response = await fetchJson(
       instance.id,
       `${base}/${path}`,
-      { method, headers: { ...headers, "content-type": "application/fhir+json" }, body: JSON.stringify(resource), signal, accept: [409, 412, 422] },
+      {
+        method,
+        headers: { ...headers, "content-type": "application/fhir+json" },
+        body: JSON.stringify(resource),
+        signal,
+        accept: [409, 412, 422],
+      },
       fetchImpl,
     );
     if (response.status !== 200 && response.status !== 201) {
@@ -64,7 +76,15 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
     capabilities: { supportsHold: false, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
 
     async findOpenSlots(query, signal) {
-      const schedules = await searchAll<Schedule>("Schedule", [["actor", `Location/${query.clinicCode}`], ["service-type", query.treatmentCode]], "Schedule", signal);
+      const schedules = await searchAll<Schedule>(
+        "Schedule",
+        [
+          ["actor", `Location/${query.clinicCode}`],
+          ["service-type", query.treatmentCode],
+        ],
+        "Schedule",
+        signal,
+      );
       const perSchedule = await Promise.all(
         schedules.map(async (schedule) => {
           if (typeof schedule.id !== "string") throw fail("a Schedule without an id");
@@ -87,7 +107,8 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
             }
             const start = new Date(slot.start);
             const end = new Date(slot.end);
-            if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw fail(`Slot/${slot.id} has unreadable times`);
+            if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start)
+              throw fail(`Slot/${slot.id} has unreadable times`);
             return {
               providerSlotId: slot.id,
               start,
@@ -120,14 +141,26 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
     },
 
     async cancelBooking({ providerBookingRef }, signal) {
-      const { body } = await fetchJson(instance.id, `${base}/Appointment/${encodeURIComponent(providerBookingRef)}`, { headers, signal }, fetchImpl);
+      const { body } = await fetchJson(
+        instance.id,
+        `${base}/Appointment/${encodeURIComponent(providerBookingRef)}`,
+        { headers, signal },
+        fetchImpl,
+      );
       const current = body as Appointment;
       if (current?.resourceType !== "Appointment") throw fail("expected an Appointment");
-      return toState(await write("PUT", `Appointment/${encodeURIComponent(providerBookingRef)}`, { ...current, status: "cancelled" }, signal));
+      return toState(
+        await write("PUT", `Appointment/${encodeURIComponent(providerBookingRef)}`, { ...current, status: "cancelled" }, signal),
+      );
     },
 
     async findBooking(reference, signal) {
-      const found = await searchAll<Appointment>("Appointment", [["identifier", `${reservationIdentifierSystem}|${reference}`]], "Appointment", signal);
+      const found = await searchAll<Appointment>(
+        "Appointment",
+        [["identifier", `${reservationIdentifierSystem}|${reference}`]],
+        "Appointment",
+        signal,
+      );
       return found.map(toState).find((state) => state.status !== "cancelled");
     },
 
@@ -138,12 +171,18 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
         searchAll<Practitioner>("Practitioner", [], "Practitioner", signal),
       ]);
       const locationOf = (s: Schedule) => s.actor?.find((a) => a.reference?.startsWith("Location/"))?.reference?.split("/")[1] ?? "";
-      const practitionerOf = (s: Schedule) => s.actor?.find((a) => a.reference?.startsWith("Practitioner/"))?.reference?.split("/")[1] ?? "";
+      const practitionerOf = (s: Schedule) =>
+        s.actor?.find((a) => a.reference?.startsWith("Practitioner/"))?.reference?.split("/")[1] ?? "";
       const treatments = new Map<string, ProviderCatalog["treatments"][number]>();
       for (const schedule of schedules) {
         for (const coding of schedule.serviceType?.flatMap((t) => t.coding ?? []) ?? []) {
           if (!coding.code) continue;
-          const known = treatments.get(coding.code) ?? { code: coding.code, name: coding.display ?? coding.code, durationMinutes: 0, clinicCodes: [] };
+          const known = treatments.get(coding.code) ?? {
+            code: coding.code,
+            name: coding.display ?? coding.code,
+            durationMinutes: 0,
+            clinicCodes: [],
+          };
           if (!known.clinicCodes.includes(locationOf(schedule))) known.clinicCodes.push(locationOf(schedule));
           treatments.set(coding.code, known);
         }
@@ -151,7 +190,13 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
       return {
         clinics: locations.map((l) => {
           const timeZone = l.extension?.find((e) => e.url === timeZoneExtension)?.valueCode ?? instance.timeZone;
-          return { code: l.id ?? "", name: l.name ?? "", city: l.address?.city ?? "", address: (l.address?.line ?? []).join(", "), timeZone };
+          return {
+            code: l.id ?? "",
+            name: l.name ?? "",
+            city: l.address?.city ?? "",
+            address: (l.address?.line ?? []).join(", "),
+            timeZone,
+          };
         }),
         // FHIR Schedules do not say how long a slot is: take the length from the slots themselves when onboarding.
         treatments: [...treatments.values()].map((t) => ({ ...t, durationMinutes: t.durationMinutes || 1 })),
@@ -159,21 +204,30 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
           code: p.id ?? "",
           name: p.name?.[0]?.text ?? [p.name?.[0]?.given?.join(" "), p.name?.[0]?.family].filter(Boolean).join(" "),
           clinicCode: locationOf(schedules.find((s) => practitionerOf(s) === p.id) ?? { resourceType: "Schedule", actor: [] }),
-          treatmentCodes: schedules.filter((s) => practitionerOf(s) === p.id).flatMap((s) => s.serviceType?.flatMap((t) => t.coding?.map((c) => c.code ?? "") ?? []) ?? []),
+          treatmentCodes: schedules
+            .filter((s) => practitionerOf(s) === p.id)
+            .flatMap((s) => s.serviceType?.flatMap((t) => t.coding?.map((c) => c.code ?? "") ?? []) ?? []),
         })),
       };
     },
   };
 
   function toState(appointment: Appointment): ProviderBookingState {
-    const status = appointment.status === "cancelled" ? "cancelled" : appointment.status === "booked" || appointment.status === "arrived" || appointment.status === "fulfilled" ? "booked" : undefined;
+    const status =
+      appointment.status === "cancelled"
+        ? "cancelled"
+        : appointment.status === "booked" || appointment.status === "arrived" || appointment.status === "fulfilled"
+          ? "booked"
+          : undefined;
     if (!status) throw fail(`Appointment/${appointment.id} has status ${appointment.status}, not booked or cancelled`);
     return { providerBookingRef: appointment.id!, status };
   }
 };
 
 function typeName(value: unknown): string {
-  return typeof value === "object" && value !== null && "resourceType" in value ? String((value as { resourceType: unknown }).resourceType) : typeof value;
+  return typeof value === "object" && value !== null && "resourceType" in value
+    ? String((value as { resourceType: unknown }).resourceType)
+    : typeof value;
 }
 
 function diagnostics(body: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderError } from "../../provider-error.js";
 import { createKlinikbokningAdapter } from "./klinikbokning-adapter.js";
-import { startKlinikbokningSimulator, type KlinikbokningSimulator } from "./simulator/klinikbokning-simulator.js";
+import { type KlinikbokningSimulator, startKlinikbokningSimulator } from "./simulator/klinikbokning-simulator.js";
 
 let simulator: KlinikbokningSimulator;
 beforeAll(async () => {
@@ -19,7 +19,10 @@ const day = (date: string) => ({ start: new Date(`${date}T00:00:00+01:00`), end:
 const signal = () => AbortSignal.timeout(5000);
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
 }
@@ -37,11 +40,19 @@ describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
 
   it("turns 10:00 on the spring-forward Sunday into 08:00 UTC, and on the fall-back Sunday into 09:00 UTC", async () => {
     const spring = await adapter().findOpenSlots(
-      { clinicCode: "KB-STH-SOD", treatmentCode: "UND30", window: { start: new Date("2026-03-28T23:00:00Z"), end: new Date("2026-03-29T22:00:00Z") } },
+      {
+        clinicCode: "KB-STH-SOD",
+        treatmentCode: "UND30",
+        window: { start: new Date("2026-03-28T23:00:00Z"), end: new Date("2026-03-29T22:00:00Z") },
+      },
       signal(),
     );
     const autumn = await adapter().findOpenSlots(
-      { clinicCode: "KB-STH-SOD", treatmentCode: "UND30", window: { start: new Date("2026-10-24T22:00:00Z"), end: new Date("2026-10-25T23:00:00Z") } },
+      {
+        clinicCode: "KB-STH-SOD",
+        treatmentCode: "UND30",
+        window: { start: new Date("2026-10-24T22:00:00Z"), end: new Date("2026-10-25T23:00:00Z") },
+      },
       signal(),
     );
     // Opening hours are 10:00–14:00 local on Sundays.
@@ -54,7 +65,11 @@ describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
   it("follows every page of a long answer", async () => {
     // Two clinics' worth of weeks: far more than one page of 200.
     const slots = await adapter().findOpenSlots(
-      { clinicCode: "KB-STH-SOD", treatmentCode: "VAC15", window: { start: new Date("2026-02-01T00:00:00Z"), end: new Date("2026-03-01T00:00:00Z") } },
+      {
+        clinicCode: "KB-STH-SOD",
+        treatmentCode: "VAC15",
+        window: { start: new Date("2026-02-01T00:00:00Z"), end: new Date("2026-03-01T00:00:00Z") },
+      },
       signal(),
     );
     expect(slots.length).toBeGreaterThan(400);
@@ -69,14 +84,18 @@ describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
   });
 
   it("reports a wrong API key as rejected", async () => {
-    const error = await failure(adapter("wrong").findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    const error = await failure(
+      adapter("wrong").findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()),
+    );
     expect(error.kind).toBe("rejected");
     expect(error.message).toContain("kb-test");
   });
 
   it("reports a 503 as unavailable", async () => {
     simulator.faults = { failWithStatus: 503 };
-    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    const error = await failure(
+      adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()),
+    );
     expect(error.kind).toBe("unavailable");
   });
 
@@ -90,25 +109,43 @@ describe("the Klinikbokning adapter, against its simulator over HTTP", () => {
 
   it.each(["html", "wrong-types", "truncated"] as const)("reports a %s answer as a bad response, not a crash", async (malformed) => {
     simulator.faults = { malformed };
-    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    const error = await failure(
+      adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()),
+    );
     expect(error.kind).toBe("bad-response");
     expect(error.message).toContain("kb-test");
   });
 
   it("reports an unknown clinic code as not found", async () => {
-    const error = await failure(adapter().findOpenSlots({ clinicCode: "KB-NOPE", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    const error = await failure(
+      adapter().findOpenSlots({ clinicCode: "KB-NOPE", treatmentCode: "UND30", window: day("2026-01-12") }, signal()),
+    );
     expect(error.kind).toBe("not-found");
   });
 
   it("reports a provider nobody listens for as unavailable", async () => {
-    const gone = createKlinikbokningAdapter({ id: "kb-gone", adapter: "klinikbokning", baseUrl: "http://127.0.0.1:1", apiKey: "x", timeZone: "Europe/Stockholm" });
-    const error = await failure(gone.findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()));
+    const gone = createKlinikbokningAdapter({
+      id: "kb-gone",
+      adapter: "klinikbokning",
+      baseUrl: "http://127.0.0.1:1",
+      apiKey: "x",
+      timeZone: "Europe/Stockholm",
+    });
+    const error = await failure(
+      gone.findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "UND30", window: day("2026-01-12") }, signal()),
+    );
     expect(error.kind).toBe("unavailable");
   });
 });
 
 describe("booking at Klinikbokning", () => {
-  const patient = { name: "Test Patient", personalIdentityNumber: "19900101-1234", dateOfBirth: "", phone: "0701234567", email: "t@example.se" };
+  const patient = {
+    name: "Test Patient",
+    personalIdentityNumber: "19900101-1234",
+    dateOfBirth: "",
+    phone: "0701234567",
+    email: "t@example.se",
+  };
   const firstFreeSlot = async () =>
     (await adapter().findOpenSlots({ clinicCode: "KB-STH-ODEN", treatmentCode: "HYG45", window: day("2026-01-14") }, signal()))[0]!;
 
@@ -126,7 +163,9 @@ describe("booking at Klinikbokning", () => {
   it("reports a slot someone else took as slot-unavailable", async () => {
     const slot = await firstFreeSlot();
     await adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-a", patient, note: "" }, signal());
-    const error = await failure(adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-b", patient, note: "" }, signal()));
+    const error = await failure(
+      adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-b", patient, note: "" }, signal()),
+    );
     expect(error.kind).toBe("slot-unavailable");
   });
 
@@ -140,7 +179,10 @@ describe("booking at Klinikbokning", () => {
   it("finds a booking again by our reference, and not after it is cancelled", async () => {
     const slot = await firstFreeSlot();
     const booked = await adapter().bookSlot!({ providerSlotId: slot.providerSlotId, reference: "res-find", patient, note: "" }, signal());
-    expect(await adapter().findBooking!("res-find", signal())).toMatchObject({ providerBookingRef: booked.providerBookingRef, status: "booked" });
+    expect(await adapter().findBooking!("res-find", signal())).toMatchObject({
+      providerBookingRef: booked.providerBookingRef,
+      status: "booked",
+    });
     await adapter().cancelBooking!({ providerBookingRef: booked.providerBookingRef }, signal());
     expect(await adapter().findBooking!("res-find", signal())).toBeUndefined();
     expect(await adapter().findBooking!("never-made", signal())).toBeUndefined();

@@ -37,7 +37,13 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     const response = await fetchJson(
       instance.id,
       `${api}${path}`,
-      { method, headers: { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body), signal, accept: [409, 410] },
+      {
+        method,
+        headers: { ...headers, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        accept: [409, 410],
+      },
       fetchImpl,
     );
     if (response.status === 409 || response.status === 410) {
@@ -53,15 +59,31 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       write("POST", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
 
     confirmHold: ({ providerBookingRef, patient, note }, signal) =>
-      write("POST", `/bookings/${encodeURIComponent(providerBookingRef)}/confirm`, { patient: toKlinikbokningPatient(patient), note }, signal),
+      write(
+        "POST",
+        `/bookings/${encodeURIComponent(providerBookingRef)}/confirm`,
+        { patient: toKlinikbokningPatient(patient), note },
+        signal,
+      ),
 
     bookSlot: ({ providerSlotId, reference, patient, note }, signal) =>
-      write("POST", "/bookings", { timeslotId: providerSlotId, externalReference: reference, patient: toKlinikbokningPatient(patient), note }, signal),
+      write(
+        "POST",
+        "/bookings",
+        { timeslotId: providerSlotId, externalReference: reference, patient: toKlinikbokningPatient(patient), note },
+        signal,
+      ),
 
-    cancelBooking: ({ providerBookingRef }, signal) => write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, undefined, signal),
+    cancelBooking: ({ providerBookingRef }, signal) =>
+      write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, undefined, signal),
 
     async findBooking(reference, signal) {
-      const { body } = await fetchJson(instance.id, `${api}/bookings?${new URLSearchParams({ externalReference: reference })}`, { headers, signal }, fetchImpl);
+      const { body } = await fetchJson(
+        instance.id,
+        `${api}/bookings?${new URLSearchParams({ externalReference: reference })}`,
+        { headers, signal },
+        fetchImpl,
+      );
       const { data } = readPage(body, fail);
       const states = data.map((item) => toBookingState(item, fail)).filter((b) => b.status !== "cancelled");
       return states[0];
@@ -93,7 +115,8 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
           known.clinicCodes.push(clinic.code);
           treatments.set(service.code, known);
         }
-        for (const item of await allPages(`${path}/practitioners`, {}, signal)) practitioners.push({ ...readPractitioner(item, fail), clinicCode: clinic.code });
+        for (const item of await allPages(`${path}/practitioners`, {}, signal))
+          practitioners.push({ ...readPractitioner(item, fail), clinicCode: clinic.code });
       }
       return { clinics, treatments: [...treatments.values()], practitioners };
     },
@@ -150,7 +173,9 @@ function toKlinikbokningPatient(patient: BookingPatient) {
 function toBookingState(body: unknown, fail: (detail: string) => ProviderError): ProviderBookingState {
   const booking = body as { bookingId?: unknown; status?: unknown; expiresAt?: unknown } | null;
   if (typeof booking?.bookingId !== "string") throw fail("booking without a `bookingId`");
-  const status = { HELD: "held", BOOKED: "booked", CANCELLED: "cancelled" }[String(booking.status)] as ProviderBookingState["status"] | undefined;
+  const status = { HELD: "held", BOOKED: "booked", CANCELLED: "cancelled" }[String(booking.status)] as
+    | ProviderBookingState["status"]
+    | undefined;
   if (!status) throw fail(`booking ${booking.bookingId} has unknown status ${String(booking.status)}`);
   const holdExpiresAt = typeof booking.expiresAt === "string" ? new Date(booking.expiresAt) : undefined;
   if (holdExpiresAt && Number.isNaN(holdExpiresAt.getTime())) throw fail(`booking ${booking.bookingId} has an unreadable expiresAt`);
@@ -181,7 +206,8 @@ function toOpenSlot(item: unknown, zone: string, fail: (detail: string) => Provi
   const { timeslotId, date, startTime, endTime, practitionerId, practitionerName } = slot as KlinikbokningTimeslot;
   const start = DateTime.fromISO(`${date}T${startTime}`, { zone });
   const end = DateTime.fromISO(`${date}T${endTime}`, { zone });
-  if (!start.isValid || !end.isValid || end <= start) throw fail(`timeslot ${timeslotId} has unreadable times ${date} ${startTime}–${endTime}`);
+  if (!start.isValid || !end.isValid || end <= start)
+    throw fail(`timeslot ${timeslotId} has unreadable times ${date} ${startTime}–${endTime}`);
   return {
     providerSlotId: timeslotId,
     start: start.toJSDate(),

@@ -1,15 +1,24 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { smartServiceType, startSmartSimulator, type SmartSimulator } from "./simulator/smart-simulator.js";
+import { type SmartSimulator, smartServiceType, startSmartSimulator } from "./simulator/smart-simulator.js";
 import { createSmartSchedulingLinksAdapter } from "./smart-scheduling-links-adapter.js";
 
 let simulator: SmartSimulator | undefined;
 afterEach(() => simulator?.close());
 
 const adapterFor = (url: string, options: Record<string, unknown> = { states: ["AB"] }) =>
-  createSmartSchedulingLinksAdapter({ id: "smart-test", adapter: "smart-scheduling-links", baseUrl: url, timeZone: "Europe/Stockholm", options });
+  createSmartSchedulingLinksAdapter({
+    id: "smart-test",
+    adapter: "smart-scheduling-links",
+    baseUrl: url,
+    timeZone: "Europe/Stockholm",
+    options,
+  });
 const nextWeek = () => ({ start: new Date(Date.now() + 7 * 86_400_000), end: new Date(Date.now() + 8 * 86_400_000) });
 const find = (adapter: ReturnType<typeof adapterFor>) =>
-  adapter.findOpenSlots({ clinicCode: "smart-sodermalm", treatmentCode: smartServiceType.code, window: nextWeek() }, AbortSignal.timeout(5000));
+  adapter.findOpenSlots(
+    { clinicCode: "smart-sodermalm", treatmentCode: smartServiceType.code, window: nextWeek() },
+    AbortSignal.timeout(5000),
+  );
 
 describe("the SMART Scheduling Links adapter", () => {
   it("fetches nothing while the feed is fresh (Cache-Control max-age)", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Location, Schedule, Slot } from "@medplum/fhirtypes";
-import type { AdapterFactory, OpenSlot, ProviderAdapter, ProviderCatalog } from "../../adapter.js";
 import { platformMeter } from "../../../../utilities/telemetry/meter.js";
+import type { AdapterFactory, OpenSlot, ProviderAdapter, ProviderCatalog } from "../../adapter.js";
 import { fetchText } from "../../private/fetch-json.js";
 import { ProviderError } from "../../provider-error.js";
 
@@ -47,7 +47,8 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
   const cache = new Map<string, Cached<unknown>>();
   const cacheLookups = platformMeter().createCounter("provider.cache.lookups", {
-    description: "Feed documents by how they were served: hit (fresh), revalidated (304) or miss (fetched); hit ratio = (hit + revalidated) / all",
+    description:
+      "Feed documents by how they were served: hit (fresh), revalidated (304) or miss (fetched); hit ratio = (hit + revalidated) / all",
   });
   const looked = (result: "hit" | "revalidated" | "miss") => cacheLookups.add(1, { "provider.instance": instance.id, result });
 
@@ -78,8 +79,12 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
 
   async function feed(signal: AbortSignal): Promise<Feed> {
     const outputs = await cached(manifestUrl, (text) => readManifest(text, fail), signal);
-    const wanted = outputs.filter((o) => o.type !== "Slot" || !states || !o.extension?.state || o.extension.state.some((s) => states.includes(s)));
-    const files = await Promise.all(wanted.map((o) => cached(o.url, (text) => readNdjson(text, o.type, fail), signal).then((resources) => ({ type: o.type, resources }))));
+    const wanted = outputs.filter(
+      (o) => o.type !== "Slot" || !states || !o.extension?.state || o.extension.state.some((s) => states.includes(s)),
+    );
+    const files = await Promise.all(
+      wanted.map((o) => cached(o.url, (text) => readNdjson(text, o.type, fail), signal).then((resources) => ({ type: o.type, resources }))),
+    );
     const of = <T>(type: string) => files.filter((f) => f.type === type).flatMap((f) => f.resources) as T[];
     return { locations: of<Location>("Location"), schedules: of<Schedule>("Schedule"), slots: of<Slot>("Slot") };
   }
@@ -92,7 +97,11 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
       const scheduleRefs = new Set(
         schedules
           .filter((s) => s.actor?.some((a) => a.reference === `Location/${query.clinicCode}`))
-          .filter((s) => s.serviceType?.some((t) => t.coding?.some((c) => c.code === query.treatmentCode || `${c.system}|${c.code}` === query.treatmentCode)))
+          .filter((s) =>
+            s.serviceType?.some((t) =>
+              t.coding?.some((c) => c.code === query.treatmentCode || `${c.system}|${c.code}` === query.treatmentCode),
+            ),
+          )
           .map((s) => `Schedule/${s.id}`),
       );
       const open: OpenSlot[] = [];
@@ -120,13 +129,24 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
         const clinic = schedule.actor?.find((a) => a.reference?.startsWith("Location/"))?.reference?.slice("Location/".length) ?? "";
         for (const coding of schedule.serviceType?.flatMap((t) => t.coding ?? []) ?? []) {
           if (!coding.code) continue;
-          const known = treatments.get(coding.code) ?? { code: coding.code, name: coding.display ?? coding.code, durationMinutes: 60, clinicCodes: [] };
+          const known = treatments.get(coding.code) ?? {
+            code: coding.code,
+            name: coding.display ?? coding.code,
+            durationMinutes: 60,
+            clinicCodes: [],
+          };
           if (!known.clinicCodes.includes(clinic)) known.clinicCodes.push(clinic);
           treatments.set(coding.code, known);
         }
       }
       return {
-        clinics: locations.map((l) => ({ code: l.id!, name: l.name ?? "", city: l.address?.city ?? "", address: (l.address?.line ?? []).join(", "), timeZone: instance.timeZone })),
+        clinics: locations.map((l) => ({
+          code: l.id!,
+          name: l.name ?? "",
+          city: l.address?.city ?? "",
+          address: (l.address?.line ?? []).join(", "),
+          timeZone: instance.timeZone,
+        })),
         treatments: [...treatments.values()],
         practitioners: [],
       };
@@ -155,7 +175,8 @@ function readManifest(text: string, fail: (detail: string) => ProviderError): Ma
   }
   if (!Array.isArray(manifest?.output)) throw fail("the manifest has no output list");
   return manifest.output.map((o: Partial<ManifestOutput>) => {
-    if (typeof o?.type !== "string" || typeof o.url !== "string" || !/^https?:\/\//.test(o.url)) throw fail("a manifest output without type or http(s) url");
+    if (typeof o?.type !== "string" || typeof o.url !== "string" || !/^https?:\/\//.test(o.url))
+      throw fail("a manifest output without type or http(s) url");
     return { type: o.type, url: o.url, extension: o.extension };
   });
 }
@@ -171,7 +192,13 @@ function readNdjson(text: string, type: string, fail: (detail: string) => Provid
       throw fail(`line ${index + 1} of a ${type} file is not JSON`);
     }
     if (resource.resourceType !== type || typeof resource.id !== "string") throw fail(`line ${index + 1} is not a ${type} with an id`);
-    if (type === "Slot" && (typeof resource.start !== "string" || typeof resource.end !== "string" || Number.isNaN(Date.parse(resource.start)) || Number.isNaN(Date.parse(resource.end)))) {
+    if (
+      type === "Slot" &&
+      (typeof resource.start !== "string" ||
+        typeof resource.end !== "string" ||
+        Number.isNaN(Date.parse(resource.start)) ||
+        Number.isNaN(Date.parse(resource.end)))
+    ) {
       throw fail(`Slot/${resource.id} has no readable start and end`);
     }
     resources.push(resource);

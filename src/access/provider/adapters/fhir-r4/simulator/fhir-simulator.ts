@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import type { Appointment, Bundle, Resource, Schedule, Slot } from "@medplum/fhirtypes";
 import { DateTime } from "luxon";
 import { FaultInjector, readBody, sendJson } from "../../../simulator-kit/fault-injector.js";
-import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
+import { type SimulatorServer, serveSimulator } from "../../../simulator-kit/serve-simulator.js";
 import { locations, practitioners, serviceTypeSystem, serviceTypes, timeZoneExtension } from "./seed-data.js";
 
 /**
@@ -18,7 +18,9 @@ export type FhirSimulator = SimulatorServer;
 
 const pageSize = 50;
 
-export async function startFhirSimulator(options: { port?: number; host?: string; token?: string; seed?: string } = {}): Promise<FhirSimulator> {
+export async function startFhirSimulator(
+  options: { port?: number; host?: string; token?: string; seed?: string } = {},
+): Promise<FhirSimulator> {
   const token = options.token ?? "demo-token";
   const seed = options.seed ?? "fhir";
   const injector = new FaultInjector();
@@ -31,10 +33,7 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       id: `sch-${p.id}-${code}`,
       active: true,
       serviceType: [{ coding: [{ system: serviceTypeSystem, code, display: serviceTypes.find((s) => s.code === code)!.display }] }],
-      actor: [
-        { reference: `Location/${p.locationId}` },
-        { reference: `Practitioner/${p.id}`, display: p.name },
-      ],
+      actor: [{ reference: `Location/${p.locationId}` }, { reference: `Practitioner/${p.id}`, display: p.name }],
     })),
   );
   const busyByOthers = (slotId: string) => createHash("sha256").update(`${seed}:${slotId}`).digest()[0]! % 5 === 0;
@@ -69,7 +68,9 @@ export async function startFhirSimulator(options: { port?: number; host?: string
 
   function findSlot(id: string): Slot | undefined {
     const schedule = schedules.find((s) => id.startsWith(`${s.id}-`));
-    const stamp = schedule ? DateTime.fromFormat(id.slice(schedule.id!.length + 1), "yyyyMMdd-HHmm", { zone: "Europe/Stockholm" }) : undefined;
+    const stamp = schedule
+      ? DateTime.fromFormat(id.slice(schedule.id!.length + 1), "yyyyMMdd-HHmm", { zone: "Europe/Stockholm" })
+      : undefined;
     if (!schedule || !stamp?.isValid) return undefined;
     return slotsOf(schedule, stamp.startOf("day"), stamp.endOf("day")).find((s) => s.id === id);
   }
@@ -89,13 +90,23 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       type: "searchset",
       total: resources.length,
       link,
-      entry: page.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: "match" } })),
+      entry: page.map((resource) => ({
+        fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
+        resource,
+        search: { mode: "match" },
+      })),
     };
   }
 
   const outcome = (res: http.ServerResponse, status: number, code: string, text: string) =>
-    sendJson(res, status, { resourceType: "OperationOutcome", issue: [{ severity: "error", code, diagnostics: text }] }, { "content-type": "application/fhir+json" });
-  const send = (res: http.ServerResponse, status: number, body: unknown) => sendJson(res, status, body, { "content-type": "application/fhir+json" });
+    sendJson(
+      res,
+      status,
+      { resourceType: "OperationOutcome", issue: [{ severity: "error", code, diagnostics: text }] },
+      { "content-type": "application/fhir+json" },
+    );
+  const send = (res: http.ServerResponse, status: number, body: unknown) =>
+    sendJson(res, status, body, { "content-type": "application/fhir+json" });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? "/", "http://simulator");
@@ -108,16 +119,30 @@ export async function startFhirSimulator(options: { port?: number; host?: string
     const q = url.searchParams;
 
     if (req.method === "GET" && type === "Location" && !id) {
-      return send(res, 200, bundle(url, locations.map((l) => ({
-        resourceType: "Location",
-        id: l.id,
-        name: l.name,
-        address: { line: [l.line], city: l.city, country: "SE" },
-        extension: [{ url: timeZoneExtension, valueCode: l.timeZone }],
-      }))));
+      return send(
+        res,
+        200,
+        bundle(
+          url,
+          locations.map((l) => ({
+            resourceType: "Location",
+            id: l.id,
+            name: l.name,
+            address: { line: [l.line], city: l.city, country: "SE" },
+            extension: [{ url: timeZoneExtension, valueCode: l.timeZone }],
+          })),
+        ),
+      );
     }
     if (req.method === "GET" && type === "Practitioner" && !id) {
-      return send(res, 200, bundle(url, practitioners.map((p) => ({ resourceType: "Practitioner", id: p.id, name: [{ text: p.name }] }))));
+      return send(
+        res,
+        200,
+        bundle(
+          url,
+          practitioners.map((p) => ({ resourceType: "Practitioner", id: p.id, name: [{ text: p.name }] })),
+        ),
+      );
     }
     if (req.method === "GET" && type === "Schedule" && !id) {
       const actor = q.get("actor");
@@ -125,7 +150,8 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       const matches = schedules.filter(
         (s) =>
           (!actor || s.actor.some((a) => a.reference === actor)) &&
-          (!serviceType || s.serviceType!.some((t) => t.coding!.some((c) => serviceType === c.code || serviceType === `${c.system}|${c.code}`))),
+          (!serviceType ||
+            s.serviceType!.some((t) => t.coding!.some((c) => serviceType === c.code || serviceType === `${c.system}|${c.code}`))),
       );
       return send(res, 200, bundle(url, matches));
     }
@@ -142,7 +168,14 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       let slots = slotsOf(schedule, from, to).filter((s) => DateTime.fromISO(s.start) >= from && DateTime.fromISO(s.start) < to);
       if (q.get("status")) slots = slots.filter((s) => s.status === q.get("status"));
       if (injector.faults.malformed === "wrong-types") {
-        return send(res, 200, bundle(url, slots.map((s) => ({ ...s, start: 20260329, end: null }) as unknown as Slot)));
+        return send(
+          res,
+          200,
+          bundle(
+            url,
+            slots.map((s) => ({ ...s, start: 20260329, end: null }) as unknown as Slot),
+          ),
+        );
       }
       return send(res, 200, bundle(url, slots));
     }
@@ -150,12 +183,23 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       const appointment = JSON.parse(rawBody || "{}") as Appointment;
       const slotRef = appointment.slot?.[0]?.reference;
       const slot = slotRef?.startsWith("Slot/") ? findSlot(slotRef.slice(5)) : undefined;
-      if (appointment.resourceType !== "Appointment" || !slot) return outcome(res, 400, "invalid", "an Appointment referencing an existing Slot is required");
+      if (appointment.resourceType !== "Appointment" || !slot)
+        return outcome(res, 400, "invalid", "an Appointment referencing an existing Slot is required");
       if (!appointment.participant?.length) return outcome(res, 400, "required", "Appointment.participant is required");
       if (slot.status !== "free") return outcome(res, 409, "conflict", `Slot/${slot.id} is busy`);
-      const stored: Appointment = { ...appointment, id: randomUUID(), status: "booked", start: slot.start, end: slot.end, meta: { versionId: "1" } };
+      const stored: Appointment = {
+        ...appointment,
+        id: randomUUID(),
+        status: "booked",
+        start: slot.start,
+        end: slot.end,
+        meta: { versionId: "1" },
+      };
       appointments.set(stored.id!, stored);
-      return sendJson(res, 201, stored, { "content-type": "application/fhir+json", location: `${baseUrl}/Appointment/${stored.id}/_history/1` });
+      return sendJson(res, 201, stored, {
+        "content-type": "application/fhir+json",
+        location: `${baseUrl}/Appointment/${stored.id}/_history/1`,
+      });
     }
     if (type === "Appointment" && id) {
       const stored = appointments.get(id);
@@ -163,8 +207,13 @@ export async function startFhirSimulator(options: { port?: number; host?: string
       if (req.method === "GET") return send(res, 200, stored);
       if (req.method === "PUT") {
         const update = JSON.parse(rawBody || "{}") as Appointment;
-        if (update.resourceType !== "Appointment" || update.id !== id) return outcome(res, 400, "invalid", "the body must be this Appointment");
-        const next: Appointment = { ...stored, status: update.status, meta: { versionId: String(Number(stored.meta?.versionId ?? 1) + 1) } };
+        if (update.resourceType !== "Appointment" || update.id !== id)
+          return outcome(res, 400, "invalid", "the body must be this Appointment");
+        const next: Appointment = {
+          ...stored,
+          status: update.status,
+          meta: { versionId: String(Number(stored.meta?.versionId ?? 1) + 1) },
+        };
         appointments.set(id, next);
         return send(res, 200, next);
       }
@@ -172,7 +221,9 @@ export async function startFhirSimulator(options: { port?: number; host?: string
     if (req.method === "GET" && type === "Appointment" && !id) {
       const identifier = q.get("identifier") ?? "";
       const [system, value] = identifier.includes("|") ? identifier.split("|") : [undefined, identifier];
-      const matches = [...appointments.values()].filter((a) => a.identifier?.some((i) => i.value === value && (!system || i.system === system)));
+      const matches = [...appointments.values()].filter((a) =>
+        a.identifier?.some((i) => i.value === value && (!system || i.system === system)),
+      );
       return send(res, 200, bundle(url, matches));
     }
     return outcome(res, 404, "not-supported", `${req.method} ${url.pathname} is not supported`);

@@ -12,12 +12,32 @@ export interface SimLocation {
   hours: Partial<Record<number, readonly [string, string]>>;
 }
 
-const weekdays = { 1: ["08:00", "16:00"], 2: ["08:00", "16:00"], 3: ["08:00", "16:00"], 4: ["08:00", "16:00"], 5: ["08:00", "15:00"] } as const;
+const weekdays = {
+  1: ["08:00", "16:00"],
+  2: ["08:00", "16:00"],
+  3: ["08:00", "16:00"],
+  4: ["08:00", "16:00"],
+  5: ["08:00", "15:00"],
+} as const;
 
 export const locations: SimLocation[] = [
   // Open every day, so both DST Sundays have slots.
-  { id: "loc-sodermalm", name: "Vårdcentral Södermalm", city: "Stockholm", line: "Hornsgatan 1", timeZone: "Europe/Stockholm", hours: { ...weekdays, 6: ["09:00", "15:00"], 7: ["09:00", "15:00"] } },
-  { id: "loc-uppsala", name: "Vårdcentral Uppsala", city: "Uppsala", line: "Dragarbrunnsgatan 2", timeZone: "Europe/Stockholm", hours: { ...weekdays } },
+  {
+    id: "loc-sodermalm",
+    name: "Vårdcentral Södermalm",
+    city: "Stockholm",
+    line: "Hornsgatan 1",
+    timeZone: "Europe/Stockholm",
+    hours: { ...weekdays, 6: ["09:00", "15:00"], 7: ["09:00", "15:00"] },
+  },
+  {
+    id: "loc-uppsala",
+    name: "Vårdcentral Uppsala",
+    city: "Uppsala",
+    line: "Dragarbrunnsgatan 2",
+    timeZone: "Europe/Stockholm",
+    hours: { ...weekdays },
+  },
 ];
 
 export const serviceTypes = [

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import { DateTime } from "luxon";
 import { FaultInjector, readBody, sendJson } from "../../../simulator-kit/fault-injector.js";
-import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
-import { clinics, practitioners, services, type SimClinic } from "./seed-data.js";
+import { type SimulatorServer, serveSimulator } from "../../../simulator-kit/serve-simulator.js";
+import { clinics, practitioners, type SimClinic, services } from "./seed-data.js";
 
 /**
  * A stand-in for Klinikbokning, a proprietary REST booking system of the kind
@@ -46,8 +46,7 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       (b) => b.timeslotId === timeslotId && (b.status === "BOOKED" || (b.status === "HELD" && Date.parse(b.expiresAt!) > now)),
     );
 
-  const takenBySomeoneElse = (timeslotId: string) =>
-    createHash("sha256").update(`${seed}:${timeslotId}`).digest()[0]! % 4 === 0;
+  const takenBySomeoneElse = (timeslotId: string) => createHash("sha256").update(`${seed}:${timeslotId}`).digest()[0]! % 4 === 0;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? "/", "http://simulator");
@@ -67,13 +66,21 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     const [, , resource, id, sub] = parts;
 
     if (req.method === "GET" && resource === "clinics" && !id) {
-      return sendPage(res, url, clinics.map(({ hours: _hours, ...clinic }) => clinic));
+      return sendPage(
+        res,
+        url,
+        clinics.map(({ hours: _hours, ...clinic }) => clinic),
+      );
     }
     const clinic = clinics.find((c) => c.clinicCode === id);
     if (resource === "clinics" && !clinic) return notFound(res, `no clinic ${id}`);
     if (req.method === "GET" && resource === "clinics" && clinic && sub === "services") {
       const codes = new Set(practitioners.filter((p) => p.clinicCode === clinic.clinicCode).flatMap((p) => p.serviceCodes));
-      return sendPage(res, url, services.filter((s) => codes.has(s.serviceCode)));
+      return sendPage(
+        res,
+        url,
+        services.filter((s) => codes.has(s.serviceCode)),
+      );
     }
     if (req.method === "GET" && resource === "clinics" && clinic && sub === "practitioners") {
       return sendPage(
@@ -93,12 +100,21 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
         (slot) => !occupied(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
       );
       if (faults.malformed === "wrong-types" && (!faults.pathPrefix || url.pathname.startsWith(faults.pathPrefix))) {
-        return sendPage(res, url, slots.map((slot) => ({ ...slot, startTime: 900, date: null })));
+        return sendPage(
+          res,
+          url,
+          slots.map((slot) => ({ ...slot, startTime: 900, date: null })),
+        );
       }
       return sendPage(res, url, slots);
     }
     if (req.method === "POST" && (resource === "bookings" || resource === "holds") && !id) {
-      const body = JSON.parse(rawBody || "{}") as { timeslotId?: string; externalReference?: string; holdSeconds?: number; patient?: unknown };
+      const body = JSON.parse(rawBody || "{}") as {
+        timeslotId?: string;
+        externalReference?: string;
+        holdSeconds?: number;
+        patient?: unknown;
+      };
       const timeslotId = body.timeslotId ?? "";
       if (!parseTimeslotId(timeslotId)) return badRequest(res, "unknown timeslotId");
       if (resource === "bookings" && !isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
@@ -117,7 +133,11 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     }
     if (req.method === "GET" && resource === "bookings" && !id) {
       const reference = url.searchParams.get("externalReference");
-      return sendPage(res, url, [...bookings.values()].filter((b) => !reference || b.externalReference === reference));
+      return sendPage(
+        res,
+        url,
+        [...bookings.values()].filter((b) => !reference || b.externalReference === reference),
+      );
     }
     if (resource === "bookings" && id) {
       const booking = bookings.get(id);

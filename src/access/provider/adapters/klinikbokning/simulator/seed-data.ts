@@ -26,10 +26,23 @@ export interface SimPractitioner {
   serviceCodes: string[];
 }
 
-const weekdays = { 1: ["08:00", "17:00"], 2: ["08:00", "17:00"], 3: ["08:00", "17:00"], 4: ["08:00", "17:00"], 5: ["08:00", "16:00"] } as const;
+const weekdays = {
+  1: ["08:00", "17:00"],
+  2: ["08:00", "17:00"],
+  3: ["08:00", "17:00"],
+  4: ["08:00", "17:00"],
+  5: ["08:00", "16:00"],
+} as const;
 
 export const clinics: SimClinic[] = [
-  { clinicCode: "KB-STH-ODEN", displayName: "Klinik Odenplan", city: "Stockholm", street: "Odengatan 65", timezone: "Europe/Stockholm", hours: { ...weekdays } },
+  {
+    clinicCode: "KB-STH-ODEN",
+    displayName: "Klinik Odenplan",
+    city: "Stockholm",
+    street: "Odengatan 65",
+    timezone: "Europe/Stockholm",
+    hours: { ...weekdays },
+  },
   {
     clinicCode: "KB-STH-SOD",
     displayName: "Klinik Södermalm",
@@ -39,7 +52,14 @@ export const clinics: SimClinic[] = [
     // Open at weekends too, so that the DST switch Sundays have slots.
     hours: { ...weekdays, 6: ["10:00", "14:00"], 7: ["10:00", "14:00"] },
   },
-  { clinicCode: "KB-GBG-AVE", displayName: "Klinik Avenyn", city: "Göteborg", street: "Kungsportsavenyen 10", timezone: "Europe/Stockholm", hours: { ...weekdays } },
+  {
+    clinicCode: "KB-GBG-AVE",
+    displayName: "Klinik Avenyn",
+    city: "Göteborg",
+    street: "Kungsportsavenyen 10",
+    timezone: "Europe/Stockholm",
+    hours: { ...weekdays },
+  },
 ];
 
 export const services: SimService[] = [

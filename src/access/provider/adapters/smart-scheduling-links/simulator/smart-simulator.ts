@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import { DateTime } from "luxon";
 import { FaultInjector, sendJson } from "../../../simulator-kit/fault-injector.js";
-import { serveSimulator, type SimulatorServer } from "../../../simulator-kit/serve-simulator.js";
+import { type SimulatorServer, serveSimulator } from "../../../simulator-kit/serve-simulator.js";
 
 /**
  * A SMART Scheduling Links publisher: a `$bulk-publish` manifest listing
@@ -23,18 +23,40 @@ const ext = "http://fhir-registry.smarthealthit.org/StructureDefinition";
 export const smartServiceType = { system: "http://terminology.hl7.org/CodeSystem/service-type", code: "57", display: "Immunization" };
 
 const sites = [
-  { id: "smart-sodermalm", name: "Vaccination Södermalm", city: "Stockholm", state: "AB", line: "Ringvägen 100", zone: "Europe/Stockholm", weekdays: [1, 2, 3, 4, 5, 6, 7], open: 9, close: 15 },
-  { id: "smart-uppsala", name: "Vaccination Uppsala", city: "Uppsala", state: "C", line: "Kungsgatan 5", zone: "Europe/Stockholm", weekdays: [1, 2, 3, 4, 5], open: 8, close: 16 },
+  {
+    id: "smart-sodermalm",
+    name: "Vaccination Södermalm",
+    city: "Stockholm",
+    state: "AB",
+    line: "Ringvägen 100",
+    zone: "Europe/Stockholm",
+    weekdays: [1, 2, 3, 4, 5, 6, 7],
+    open: 9,
+    close: 15,
+  },
+  {
+    id: "smart-uppsala",
+    name: "Vaccination Uppsala",
+    city: "Uppsala",
+    state: "C",
+    line: "Kungsgatan 5",
+    zone: "Europe/Stockholm",
+    weekdays: [1, 2, 3, 4, 5],
+    open: 8,
+    close: 16,
+  },
 ];
 
-export async function startSmartSimulator(options: { port?: number; host?: string; maxAgeSeconds?: number; seed?: string } = {}): Promise<SmartSimulator> {
+export async function startSmartSimulator(
+  options: { port?: number; host?: string; maxAgeSeconds?: number; seed?: string } = {},
+): Promise<SmartSimulator> {
   const maxAge = options.maxAgeSeconds ?? 300;
   const seed = options.seed ?? "smart";
   const injector = new FaultInjector();
   const requests: SmartSimulator["requests"] = [];
   let base = "";
 
-  const ndjson = (resources: unknown[]) => resources.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  const ndjson = (resources: unknown[]) => `${resources.map((r) => JSON.stringify(r)).join("\n")}\n`;
   const busy = (id: string) => createHash("sha256").update(`${seed}:${id}`).digest()[0]! % 4 === 0;
 
   function slotsFor(state: string, wrongTypes: boolean): unknown[] {
@@ -67,10 +89,24 @@ export async function startSmartSimulator(options: { port?: number; host?: strin
   function file(path: string): string | undefined {
     const wrongTypes = injector.faults.malformed === "wrong-types";
     if (path === "/locations.ndjson") {
-      return ndjson(sites.map((s) => ({ resourceType: "Location", id: s.id, name: s.name, address: { line: [s.line], city: s.city, state: s.state, country: "SE" } })));
+      return ndjson(
+        sites.map((s) => ({
+          resourceType: "Location",
+          id: s.id,
+          name: s.name,
+          address: { line: [s.line], city: s.city, state: s.state, country: "SE" },
+        })),
+      );
     }
     if (path === "/schedules.ndjson") {
-      return ndjson(sites.map((s) => ({ resourceType: "Schedule", id: `${s.id}-vaccination`, serviceType: [{ coding: [smartServiceType] }], actor: [{ reference: `Location/${s.id}` }] })));
+      return ndjson(
+        sites.map((s) => ({
+          resourceType: "Schedule",
+          id: `${s.id}-vaccination`,
+          serviceType: [{ coding: [smartServiceType] }],
+          actor: [{ reference: `Location/${s.id}` }],
+        })),
+      );
     }
     const slotFile = /^\/slots-([A-Z]+)\.ndjson$/.exec(path);
     if (slotFile) return ndjson(slotsFor(slotFile[1]!, wrongTypes));
@@ -97,7 +133,11 @@ export async function startSmartSimulator(options: { port?: number; host?: strin
         output: [
           { type: "Location", url: `${base}/locations.ndjson` },
           { type: "Schedule", url: `${base}/schedules.ndjson` },
-          ...[...new Set(sites.map((s) => s.state))].map((state) => ({ type: "Slot", url: `${base}/slots-${state}.ndjson`, extension: { state: [state] } })),
+          ...[...new Set(sites.map((s) => s.state))].map((state) => ({
+            type: "Slot",
+            url: `${base}/slots-${state}.ndjson`,
+            extension: { state: [state] },
+          })),
         ],
         error: [],
       });
