@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type BookingClient, createBookingClient, type Slot } from "@booking-platform/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSystem, startSystem } from "../../src/host/system-runner.js";
+import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1230", phone: "0701112233", email: "cecilia@example.se" };
@@ -16,7 +17,7 @@ const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1230"
  */
 describe("a crash in the middle of a reservation", () => {
   const databasePath = mkdtempSync(path.join(tmpdir(), "bp-crash-db-"));
-  const portOffset = 12_000;
+  const portOffset = systemTestPortOffset(12_000);
   let system: RunningSystem;
   let client: BookingClient;
   let simulator: string;

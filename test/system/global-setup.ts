@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { startOtlpReceiver } from "../../src/host/otlp-receiver.js";
 import { startSystem } from "../../src/host/system-runner.js";
+import { systemTestPortOffset } from "./support/port-offset.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,13 +22,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 /**
  * The system layer runs what `npm start` runs: every service its own process,
  * real gRPC between them, DynamoDB Local (in memory here) and the simulators.
- * Ports are shifted so that a developer's own `npm start` can keep running,
- * and kept below 32768, where Linux picks ephemeral ports for outgoing
- * connections. Each system test that starts its own system has its own offset:
- * 10 000 here, 12 000 crash-and-restart, 14 000 start-failure.
+ * Ports are shifted (support/port-offset.ts) so that a developer's own
+ * `npm start` can keep running beside it.
  */
 export default async function setup(project: TestProject) {
-  const portOffset = 10_000;
+  const portOffset = systemTestPortOffset(10_000);
   const lines: string[] = [];
   const logFile = path.join(mkdtempSync(path.join(tmpdir(), "bp-system-logs-")), "all-processes.log");
   const receiver = await startOtlpReceiver();

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ServiceStartError, startSystem } from "../../src/host/system-runner.js";
+import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -19,7 +20,7 @@ function canConnect(port: number): Promise<boolean> {
 
 describe("starting the system", () => {
   it("fails loudly, naming the service, when its port is taken, and leaves nothing running", async () => {
-    const portOffset = 14_000;
+    const portOffset = systemTestPortOffset(14_000);
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(7101 + portOffset, "127.0.0.1", resolve));
     try {
