@@ -17,6 +17,7 @@ import { createReservationEngine } from "../engines/reservation/reservation-engi
 import { ReservationEngineService } from "../engines/reservation/v1/reservation_engine_pb.js";
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
+import { createLogger } from "../utilities/logging/logger.js";
 import { createPatientIds } from "../utilities/security/patient-id.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
 import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
@@ -90,10 +91,22 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
         availabilityEngine,
         reservationEngine,
         patientId: createPatientIds(options.patientIdSecret),
+        // Quiet in tests unless asked: compensations log warnings that are part of what is tested.
+        log: createLogger("booking-manager", { level: process.env.LOG_LEVEL ?? "silent" }),
         now: options.now,
       }),
     ),
   );
-  const api: FastifyInstance = await buildApi({ bookingManager, logger: false });
-  return { api, clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager } };
+  // Every problem the API answers that its operation's schema does not declare: the OpenAPI document would lie. Tests assert none.
+  const undeclaredProblems: string[] = [];
+  const api: FastifyInstance = await buildApi({
+    bookingManager,
+    logger: false,
+    onUndeclaredProblem: (operation, problem) => undeclaredProblems.push(`${operation}: ${problem}`),
+  });
+  return {
+    api,
+    undeclaredProblems,
+    clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager },
+  };
 }

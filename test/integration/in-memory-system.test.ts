@@ -72,4 +72,8 @@ describe("the whole system in one process", () => {
     expect(response.status).toBe(503);
     expect(error?.detail).toMatch(/klinikbokning-demo \(timeout/);
   });
+
+  it("answered only problems that the OpenAPI document declares for each operation", () => {
+    expect(demo.system.undeclaredProblems).toEqual([]);
+  });
 });

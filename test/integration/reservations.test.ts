@@ -1,6 +1,7 @@
 import type { BookingClient, Slot } from "@booking-platform/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
+import { ReservationStatus } from "../../src/contracts/v1/booking_pb.js";
 import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
@@ -171,7 +172,7 @@ describe("reservations", () => {
     expect(tally.expired).toBeGreaterThanOrEqual(1);
     // Stored, not only shown: booking access itself now has it expired.
     const { reservation } = await system.clients.bookingAccess.getReservation({ id: held.data!.id });
-    expect(reservation?.status).toBe("expired");
+    expect(reservation?.status).toBe(ReservationStatus.EXPIRED);
     expect((await reserve(slot, bertil)).response.status).toBe(201);
   });
 
@@ -239,6 +240,10 @@ describe("reservations", () => {
     expect(held.response.status).toBe(201);
     expect(held.data!.localStart).toMatch(/^2027-03-28T1\d:\d\d:00\+02:00$/);
     expect(Date.parse(held.data!.localStart)).toBe(Date.parse(held.data!.start));
+  });
+
+  it("answered only problems that the OpenAPI document declares for each operation", () => {
+    expect(demo.system.undeclaredProblems).toEqual([]);
   });
 });
 

@@ -104,4 +104,8 @@ describe("a search across several providers", () => {
     expect(northOutcome?.detail).toContain("circuit open");
     expect(statusOf(data!.providers)["klinikbokning-demo"]).toBe("ok");
   });
+
+  it("answered only problems that the OpenAPI document declares for each operation", () => {
+    expect(demo.system.undeclaredProblems).toEqual([]);
+  });
 });

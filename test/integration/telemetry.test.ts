@@ -40,7 +40,7 @@ describe("telemetry of a reservation, all services in one process", () => {
       params: { header: { "idempotency-key": `telemetry-${Date.now()}` } },
       body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient },
     });
-    expect(reserved.response.status).toBe(201);
+    expect(reserved.response.status, JSON.stringify(reserved.error)).toBe(201);
     const root = spans.getFinishedSpans().find((s) => !s.parentSpanContext && s.name.includes("POST"));
     expect(root, "a root span for POST /v1/reservations").toBeDefined();
     reservationTrace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === root!.spanContext().traceId);

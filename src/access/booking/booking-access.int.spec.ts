@@ -1,9 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PatientSchema, ReservationSchema } from "../../contracts/v1/booking_pb.js";
+import { PatientSchema, ReservationSchema, ReservationStatus } from "../../contracts/v1/booking_pb.js";
 import { createTestTable } from "../../utilities/dynamodb/testing.js";
+import { ErrorReason, metadataOf, reasonOf } from "../../utilities/errors/platform-error.js";
 import { createBookingAccess } from "./booking-access.js";
 import { BeginOutcome, BookingAccessService } from "./v1/booking_access_pb.js";
 
@@ -51,7 +52,7 @@ describe("reservations in DynamoDB", () => {
     const started = await begin("r-1", "slot-1");
     expect(started.outcome).toBe(BeginOutcome.STARTED);
     const { reservation: stored } = await access.getReservation({ id: "r-1" });
-    expect(stored).toMatchObject({ id: "r-1", status: "pending", providerSlotId: "slot-1", timeZone: "Europe/Stockholm" });
+    expect(stored).toMatchObject({ id: "r-1", status: ReservationStatus.PENDING, providerSlotId: "slot-1", timeZone: "Europe/Stockholm" });
     expect(stored!.patient?.personalIdentityNumber).toBe("19900101-1234");
     expect(timestampDate(stored!.start!).toISOString()).toBe("2026-03-29T08:00:00.000Z");
   });
@@ -62,26 +63,34 @@ describe("reservations in DynamoDB", () => {
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(49);
-    for (const loss of lost) expect([Code.AlreadyExists, Code.Aborted]).toContain(ConnectError.from(loss.reason).code);
+    for (const loss of lost) expect([ErrorReason.SLOT_UNAVAILABLE, ErrorReason.WRITE_CONFLICT]).toContain(reasonOf(loss.reason));
   });
 
-  it("answers a repeated key with the same body by the first response, once complete", async () => {
+  it("answers a repeated key with the same body by the first answer, once there is one", async () => {
     await begin("r-idem", "slot-idem", "key-idem", "hash-a");
     const running = await begin("r-idem-again", "slot-idem", "key-idem", "hash-a");
     expect(running.outcome).toBe(BeginOutcome.IN_PROGRESS);
-    await access.settleReservation({
-      id: "r-idem",
-      expectedStatus: "pending",
-      newStatus: "confirmed",
-      providerBookingRef: "B-1",
-      idempotencyKey: "key-idem",
-      responseStatus: 201,
-      responseBody: '{"id":"r-idem"}',
-      now: at(1000),
-    });
+    await access.recordBooking({ id: "r-idem", providerBookingRef: "B-1", now: at(1000) });
     const replay = await begin("r-idem-again", "slot-idem", "key-idem", "hash-a");
-    expect(replay).toMatchObject({ outcome: BeginOutcome.REPLAY, storedStatus: 201, storedBody: '{"id":"r-idem"}' });
+    expect(replay.outcome).toBe(BeginOutcome.REPLAY);
+    expect(replay.reservation).toMatchObject({ id: "r-idem", status: ReservationStatus.CONFIRMED, providerBookingRef: "B-1" });
+    expect(replay.reservation?.patient, "no personal data kept for replays").toBeUndefined();
     await expect(access.getReservation({ id: "r-idem-again" })).rejects.toMatchObject({ code: Code.NotFound });
+  });
+
+  it("answers a repeated key whose request was refused with the same refusal", async () => {
+    await begin("r-refused", "slot-refused", "key-refused", "hash-a");
+    await access.recordRelease({
+      id: "r-refused",
+      refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "the provider no longer has the slot" },
+      now: at(1),
+    });
+    const replay = await begin("r-refused-again", "slot-refused", "key-refused", "hash-a");
+    expect(replay).toMatchObject({
+      outcome: BeginOutcome.REPLAY,
+      refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "the provider no longer has the slot" },
+    });
+    expect(replay.reservation).toBeUndefined();
   });
 
   it("refuses a repeated key with another body", async () => {
@@ -97,65 +106,60 @@ describe("reservations in DynamoDB", () => {
 
   it("frees the slot at once when a reservation is released", async () => {
     await begin("r-release", "slot-release");
-    await access.settleReservation({
+    await access.recordRelease({
       id: "r-release",
-      expectedStatus: "pending",
-      newStatus: "released",
-      releaseClaim: true,
-      statusReason: "provider said no",
+      refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "provider said no" },
       now: at(1),
     });
     expect((await begin("r-after-release", "slot-release")).outcome).toBe(BeginOutcome.STARTED);
     expect((await access.getReservation({ id: "r-release" })).reservation).toMatchObject({
-      status: "released",
+      status: ReservationStatus.RELEASED,
       statusReason: "provider said no",
     });
   });
 
-  it("lets a lapsed hold's slot go to the next patient, and then refuses to confirm the lapsed hold", async () => {
+  it("lets a lapsed hold's slot go to the next patient, and then will not record the lapsed hold as booked", async () => {
     await begin("r-hold", "slot-hold");
-    const holdExpiresAt = at(10 * 60_000);
-    await access.settleReservation({
-      id: "r-hold",
-      expectedStatus: "pending",
-      newStatus: "held",
-      holdExpiresAt,
-      claimExpiresAt: holdExpiresAt,
-      now: at(1),
-    });
-    await expect(begin("r-too-early", "slot-hold", "key-early", "h", at(5 * 60_000))).rejects.toMatchObject({ code: Code.AlreadyExists });
+    await access.recordHold({ id: "r-hold", providerBookingRef: "H-1", holdExpiresAt: at(10 * 60_000), now: at(1) });
+    const early = await begin("r-too-early", "slot-hold", "key-early", "h", at(5 * 60_000)).catch((e: unknown) => e);
+    expect(reasonOf(early)).toBe(ErrorReason.SLOT_UNAVAILABLE);
     expect((await begin("r-next", "slot-hold", "key-next", "h", at(11 * 60_000))).outcome).toBe(BeginOutcome.STARTED);
-    await expect(
-      access.settleReservation({ id: "r-hold", expectedStatus: "held", newStatus: "confirmed", now: at(12 * 60_000) }),
-    ).rejects.toMatchObject({ code: Code.FailedPrecondition });
+    const late = await access.recordBooking({ id: "r-hold", now: at(12 * 60_000) }).catch((e: unknown) => e);
+    expect(reasonOf(late)).toBe(ErrorReason.SLOT_CLAIM_LOST);
   });
 
-  it("keeps a confirmed hold's slot for good", async () => {
+  it("keeps a booked hold's slot for good", async () => {
     await begin("r-confirm", "slot-confirm");
-    const holdExpiresAt = at(60_000);
-    await access.settleReservation({
-      id: "r-confirm",
-      expectedStatus: "pending",
-      newStatus: "held",
-      holdExpiresAt,
-      claimExpiresAt: holdExpiresAt,
-      now: at(1),
-    });
-    await access.settleReservation({ id: "r-confirm", expectedStatus: "held", newStatus: "confirmed", now: at(30_000) });
-    await expect(begin("r-later", "slot-confirm", "key-later", "h", at(3_600_000))).rejects.toMatchObject({ code: Code.AlreadyExists });
+    await access.recordHold({ id: "r-confirm", providerBookingRef: "H-2", holdExpiresAt: at(60_000), now: at(1) });
+    await access.recordBooking({ id: "r-confirm", now: at(30_000) });
+    const later = await begin("r-later", "slot-confirm", "key-later", "h", at(3_600_000)).catch((e: unknown) => e);
+    expect(reasonOf(later)).toBe(ErrorReason.SLOT_UNAVAILABLE);
     const { reservation: confirmed } = await access.getReservation({ id: "r-confirm" });
-    expect(confirmed?.status).toBe("confirmed");
+    expect(confirmed).toMatchObject({ status: ReservationStatus.CONFIRMED, providerBookingRef: "H-2" });
     expect(confirmed?.holdExpiresAt).toBeUndefined();
   });
 
-  it("refuses to settle a reservation that is no longer in the expected status", async () => {
+  it("will not move a reservation that has moved on, and says where it stands", async () => {
     await begin("r-twice", "slot-twice");
-    await access.settleReservation({ id: "r-twice", expectedStatus: "pending", newStatus: "confirmed", now: at(1) });
-    await expect(
-      access.settleReservation({ id: "r-twice", expectedStatus: "pending", newStatus: "released", releaseClaim: true }),
-    ).rejects.toMatchObject({
-      code: Code.FailedPrecondition,
-    });
+    await access.recordBooking({ id: "r-twice", now: at(1) });
+    const error = await access
+      .recordRelease({ id: "r-twice", refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "late" } })
+      .catch((e: unknown) => e);
+    expect(reasonOf(error)).toBe(ErrorReason.RESERVATION_CHANGED);
+    expect(metadataOf(error)).toEqual({ current_status: "confirmed" });
+  });
+
+  it("frees the slot when a held or confirmed reservation is cancelled, or a hold expires", async () => {
+    await begin("r-cancel", "slot-cancel");
+    await access.recordBooking({ id: "r-cancel", now: at(1) });
+    await access.recordCancellation({ id: "r-cancel", statusReason: "cancelled by the patient", now: at(2) });
+    expect((await begin("r-cancel-next", "slot-cancel", "key-cancel-next")).outcome).toBe(BeginOutcome.STARTED);
+    await begin("r-expire", "slot-expire");
+    await access.recordHold({ id: "r-expire", providerBookingRef: "H-3", holdExpiresAt: at(60_000), now: at(1) });
+    expect((await access.listLapsedHolds({ expiredBefore: at(61_000) })).reservations.map((r) => r.id)).toContain("r-expire");
+    await access.recordExpiry({ id: "r-expire", statusReason: "the hold lapsed", now: at(61_000) });
+    expect((await access.listLapsedHolds({ expiredBefore: at(61_000) })).reservations.map((r) => r.id)).not.toContain("r-expire");
+    expect((await access.getReservation({ id: "r-expire" })).reservation?.status).toBe(ReservationStatus.EXPIRED);
   });
 
   it("lists a patient's reservations by start, and the pending ones for the reconciler", async () => {
@@ -171,7 +175,7 @@ describe("reservations in DynamoDB", () => {
       requestHash: "h",
       now: at(0),
     });
-    await access.settleReservation({ id: "p2-a", expectedStatus: "pending", newStatus: "confirmed", now: at(1) });
+    await access.recordBooking({ id: "p2-a", now: at(1) });
     const mine = await access.listPatientReservations({ patientId: "patient-2" });
     expect(mine.reservations.map((r) => r.id).sort()).toEqual(["p2-a", "p2-b"]);
     const pending = await access.listPendingReservations({ beganBefore: at(1) });

@@ -1,11 +1,12 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { create } from "@bufbuild/protobuf";
+import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { PatientSchema, type Reservation, ReservationSchema } from "../../contracts/v1/booking_pb.js";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { PatientSchema, type Reservation, ReservationSchema, ReservationStatus } from "../../contracts/v1/booking_pb.js";
 import { queryAll } from "../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../utilities/dynamodb/table-design.js";
+import { ErrorReason, platformError, reasonName } from "../../utilities/errors/platform-error.js";
 import {
   BeginOutcome,
   BeginReservationResponseSchema,
@@ -14,7 +15,9 @@ import {
   ListLapsedHoldsResponseSchema,
   ListPatientReservationsResponseSchema,
   ListPendingReservationsResponseSchema,
-  SettleReservationResponseSchema,
+  RecordedReservationSchema,
+  type Refusal,
+  RefusalSchema,
 } from "./v1/booking_access_pb.js";
 
 /*
@@ -32,9 +35,10 @@ import {
  * 1. begin a reservation    TransactWriteItems: claim (attribute_not_exists(pk) OR expiresAt < :now)
  *                           + idempotency key (attribute_not_exists(pk) OR expiresAt < :now)
  *                           + reservation (attribute_not_exists(pk)) + pending marker
- * 2. settle a reservation   TransactWriteItems: reservation status (status = :expected)
- *                           + delete pending marker + release (delete) or re-time the claim
- *                           (reservationId = :id) + complete the idempotency key
+ * 2. record an outcome      TransactWriteItems: reservation status (status = the status read)
+ *    (hold, booking,        + delete the pending or hold marker (put one for a hold)
+ *    release, cancellation, + re-time, keep for good or delete the claim (reservationId = :id)
+ *    expiry)                + complete the idempotency key when leaving pending
  * 3. a reservation by id    GetItem RESERVATION#<id>
  * 4. a patient's reservations  Query gsi1 PATIENT#<patientId>, by start
  * 5. pending reservations   Query PENDING, sk < <cut-off instant>
@@ -74,6 +78,139 @@ export function createBookingAccess({
     return Item;
   };
 
+  /**
+   * Moves a reservation from one of `from` to `to` in one transaction with
+   * everything that goes with it: its markers, its slot claim, and (when it
+   * leaves pending) the idempotency key of the request that began it.
+   */
+  async function transition(id: string, change: Transition) {
+    if (!id) throw invalid("id is required");
+    const at = clock(change.now);
+    const current = await readReservation(id);
+    if (!current) throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${id} not found`);
+    const currentStatus = statusFromItem(current.status);
+    if (!change.from.includes(currentStatus)) {
+      throw platformError(
+        ErrorReason.RESERVATION_CHANGED,
+        `reservation ${id} is ${current.status}, not ${change.from.map(statusToItem).join(" or ")}`,
+        {
+          current_status: String(current.status),
+        },
+      );
+    }
+    const updatedAt = at.toISOString();
+    const set: Record<string, unknown> = { status: statusToItem(change.to), updatedAt, statusReason: change.statusReason ?? "" };
+    if (change.providerBookingRef) set.providerBookingRef = change.providerBookingRef;
+    set.holdExpiresAt = change.to === ReservationStatus.HELD && change.holdExpiresAt ? change.holdExpiresAt.toISOString() : undefined;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":current": current.status };
+    const assignments: string[] = [];
+    const removals: string[] = [];
+    Object.entries(set).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      if (value === undefined || value === "") removals.push(`#f${i}`);
+      else {
+        values[`:v${i}`] = value;
+        assignments.push(`#f${i} = :v${i}`);
+      }
+    });
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: tableName,
+          Key: reservationKey(id),
+          UpdateExpression: `SET ${assignments.join(", ")}${removals.length ? ` REMOVE ${removals.join(", ")}` : ""}`,
+          ConditionExpression: "#status = :current",
+          ExpressionAttributeNames: { ...names, "#status": "status" },
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+    if (currentStatus === ReservationStatus.PENDING) {
+      items.push({ Delete: { TableName: tableName, Key: pendingKey(String(current.createdAt), id) } });
+    }
+    if (currentStatus === ReservationStatus.HELD && typeof current.holdExpiresAt === "string") {
+      items.push({ Delete: { TableName: tableName, Key: holdKey(current.holdExpiresAt, id) } });
+    }
+    if (change.to === ReservationStatus.HELD && change.holdExpiresAt) {
+      items.push({
+        Put: { TableName: tableName, Item: { ...holdKey(change.holdExpiresAt.toISOString(), id), type: "hold", reservationId: id } },
+      });
+    }
+
+    // The slot claim is ours to keep, re-time or free; a claim another reservation took after our hold lapsed is not.
+    const claim = claimKey(String(current.providerInstanceId), String(current.providerSlotId));
+    const ownsClaim = { ConditionExpression: "reservationId = :id", ExpressionAttributeValues: { ":id": id } };
+    const { Item: claimItem } = await documents.send(new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }));
+    const owned = claimItem?.reservationId === id;
+    if (change.claim === "free") {
+      if (owned) items.push({ Delete: { TableName: tableName, Key: claim, ...ownsClaim } });
+    } else if (!owned) {
+      throw platformError(
+        ErrorReason.SLOT_CLAIM_LOST,
+        `reservation ${id} no longer has its slot: its hold lapsed and another reservation took it`,
+      );
+    } else if (change.claim === "until-hold-expiry" && change.holdExpiresAt) {
+      const expiresAt = change.holdExpiresAt.getTime();
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: claim,
+          UpdateExpression: "SET expiresAt = :expires, #ttl = :ttl",
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ...ownsClaim,
+          ExpressionAttributeValues: {
+            ...ownsClaim.ExpressionAttributeValues,
+            ":expires": expiresAt,
+            ":ttl": ttlSeconds(expiresAt) + 86_400,
+          },
+        },
+      });
+    } else if (change.claim === "for-good" && claimItem.expiresAt !== undefined) {
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: claim,
+          UpdateExpression: "REMOVE expiresAt, #ttl",
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ...ownsClaim,
+        },
+      });
+    }
+
+    // Leaving pending ends the request that began the reservation: a retry of it gets this outcome.
+    if (currentStatus === ReservationStatus.PENDING && typeof current.idempotencyKey === "string" && current.idempotencyKey) {
+      const answer = change.refusal
+        ? { outcome: "refusal", refusalReason: reasonName(change.refusal.reason), refusalMessage: change.refusal.message }
+        : { outcome: "reservation", snapshot: toJsonString(ReservationSchema, withoutPatient(fromItem({ ...current, ...set }))) };
+      const fields = Object.keys(answer);
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: idempotencyKey(current.idempotencyKey),
+          UpdateExpression: `SET #state = :complete, ${fields.map((_field, i) => `#a${i} = :a${i}`).join(", ")}`,
+          ConditionExpression: "reservationId = :id",
+          ExpressionAttributeNames: { "#state": "state", ...Object.fromEntries(fields.map((f, i) => [`#a${i}`, f])) },
+          ExpressionAttributeValues: {
+            ":complete": "complete",
+            ":id": id,
+            ...Object.fromEntries(Object.values(answer).map((v, i) => [`:a${i}`, v])),
+          },
+        },
+      });
+    }
+    try {
+      await documents.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw platformError(ErrorReason.WRITE_CONFLICT, `reservation ${id} changed while recording it; read it again`);
+      }
+      throw error;
+    }
+    const recorded = await readReservation(id);
+    return create(RecordedReservationSchema, { reservation: fromItem(recorded!) });
+  }
+
   return {
     async beginReservation(request) {
       const reservation = request.reservation;
@@ -86,7 +223,7 @@ export function createBookingAccess({
       const keyExpires = at.getTime() + idempotencyKeyLifetimeMs;
       const item = {
         ...reservationKey(reservation.id),
-        ...toItem({ ...reservation, status: "pending" }),
+        ...toItem({ ...reservation, status: ReservationStatus.PENDING }),
         gsi1pk: `PATIENT#${reservation.patientId}`,
         gsi1sk: `${timestampDate(reservation.start).toISOString()}#${reservation.id}`,
         createdAt,
@@ -141,139 +278,71 @@ export function createBookingAccess({
         const [key, claim, record] = (error.CancellationReasons ?? []).map((r) => r.Code);
         if (key === "ConditionalCheckFailed") return answerKnownKey(request.idempotencyKey, request.requestHash);
         if (claim === "ConditionalCheckFailed") {
-          throw new ConnectError(
-            `the slot ${reservation.providerSlotId} at ${reservation.providerInstanceId} is already reserved`,
-            Code.AlreadyExists,
-          );
+          throw platformError(ErrorReason.SLOT_UNAVAILABLE, `the slot is already reserved: search again`, {
+            provider_instance_id: reservation.providerInstanceId,
+          });
         }
-        if (record === "ConditionalCheckFailed") throw new ConnectError(`reservation ${reservation.id} already exists`, Code.AlreadyExists);
+        if (record === "ConditionalCheckFailed")
+          throw platformError(ErrorReason.WRITE_CONFLICT, `reservation ${reservation.id} already exists`);
         // Two writers touched the same items at the same instant (TransactionConflict): the loser may retry.
-        throw new ConnectError("the reservation collided with a concurrent one; retry", Code.Aborted);
+        throw platformError(ErrorReason.WRITE_CONFLICT, "the reservation collided with a concurrent one; retry");
       }
       return create(BeginReservationResponseSchema, { outcome: BeginOutcome.STARTED, reservation: fromItem(item) });
     },
 
-    async settleReservation(request) {
-      if (!request.id || !request.expectedStatus || !request.newStatus) throw invalid("id, expected_status and new_status are required");
-      const at = clock(request.now);
-      const current = await readReservation(request.id);
-      if (!current) throw new ConnectError(`reservation ${request.id} not found`, Code.NotFound);
-      if (current.status !== request.expectedStatus) {
-        throw new ConnectError(`reservation ${request.id} is ${current.status}, not ${request.expectedStatus}`, Code.FailedPrecondition);
-      }
-      const updatedAt = at.toISOString();
-      const set: Record<string, unknown> = { status: request.newStatus, updatedAt, statusReason: request.statusReason };
-      if (request.providerBookingRef) set.providerBookingRef = request.providerBookingRef;
-      if (request.holdExpiresAt) set.holdExpiresAt = timestampDate(request.holdExpiresAt).toISOString();
-      if (request.newStatus !== "held") set.holdExpiresAt = undefined;
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ":expected": request.expectedStatus };
-      const assignments: string[] = [];
-      const removals: string[] = [];
-      Object.entries(set).forEach(([field, value], i) => {
-        names[`#f${i}`] = field;
-        if (value === undefined || value === "") removals.push(`#f${i}`);
-        else {
-          values[`:v${i}`] = value;
-          assignments.push(`#f${i} = :v${i}`);
-        }
-      });
-      const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-        {
-          Update: {
-            TableName: tableName,
-            Key: reservationKey(request.id),
-            UpdateExpression: `SET ${assignments.join(", ")}${removals.length ? ` REMOVE ${removals.join(", ")}` : ""}`,
-            ConditionExpression: "#status = :expected",
-            ExpressionAttributeNames: { ...names, "#status": "status" },
-            ExpressionAttributeValues: values,
-          },
-        },
-      ];
-      if (request.expectedStatus === "pending") {
-        items.push({ Delete: { TableName: tableName, Key: pendingKey(String(current.createdAt), request.id) } });
-      }
-      if (request.expectedStatus === "held" && typeof current.holdExpiresAt === "string") {
-        items.push({ Delete: { TableName: tableName, Key: holdKey(current.holdExpiresAt, request.id) } });
-      }
-      if (request.newStatus === "held" && request.holdExpiresAt) {
-        items.push({
-          Put: {
-            TableName: tableName,
-            Item: { ...holdKey(timestampDate(request.holdExpiresAt).toISOString(), request.id), type: "hold", reservationId: request.id },
-          },
-        });
-      }
-      const claim = claimKey(String(current.providerInstanceId), String(current.providerSlotId));
-      const ownsClaim = { ConditionExpression: "reservationId = :id", ExpressionAttributeValues: { ":id": request.id } };
-      const { Item: claimItem } = await documents.send(new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }));
-      if (claimItem?.reservationId === request.id) {
-        if (request.releaseClaim) items.push({ Delete: { TableName: tableName, Key: claim, ...ownsClaim } });
-        else if (request.claimExpiresAt) {
-          const expiresAt = timestampDate(request.claimExpiresAt).getTime();
-          items.push({
-            Update: {
-              TableName: tableName,
-              Key: claim,
-              UpdateExpression: "SET expiresAt = :expires, #ttl = :ttl",
-              ExpressionAttributeNames: { "#ttl": "ttl" },
-              ...ownsClaim,
-              ExpressionAttributeValues: {
-                ...ownsClaim.ExpressionAttributeValues,
-                ":expires": expiresAt,
-                ":ttl": ttlSeconds(expiresAt) + 86_400,
-              },
-            },
-          });
-        } else if (claimItem.expiresAt !== undefined) {
-          // Confirmed: the claim no longer lapses.
-          items.push({
-            Update: {
-              TableName: tableName,
-              Key: claim,
-              UpdateExpression: "REMOVE expiresAt, #ttl",
-              ExpressionAttributeNames: { "#ttl": "ttl" },
-              ...ownsClaim,
-            },
-          });
-        }
-      } else if (!request.releaseClaim && ["held", "confirmed"].includes(request.newStatus)) {
-        // Someone took the slot over after our hold lapsed: it is not ours to confirm.
-        throw new ConnectError(`reservation ${request.id} no longer holds its slot`, Code.FailedPrecondition);
-      }
-      if (request.idempotencyKey) {
-        items.push({
-          Update: {
-            TableName: tableName,
-            Key: idempotencyKey(request.idempotencyKey),
-            UpdateExpression: "SET #state = :complete, responseStatus = :status, responseBody = :body",
-            ConditionExpression: "reservationId = :id",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":complete": "complete",
-              ":status": request.responseStatus,
-              ":body": request.responseBody,
-              ":id": request.id,
-            },
-          },
-        });
-      }
-      try {
-        await documents.send(new TransactWriteCommand({ TransactItems: items }));
-      } catch (error) {
-        if (error instanceof TransactionCanceledException) {
-          throw new ConnectError(`reservation ${request.id} changed while settling it; read it again`, Code.Aborted);
-        }
-        throw error;
-      }
-      const settled = await readReservation(request.id);
-      return create(SettleReservationResponseSchema, { reservation: fromItem(settled!) });
-    },
+    recordHold: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.PENDING],
+        to: ReservationStatus.HELD,
+        providerBookingRef: request.providerBookingRef,
+        holdExpiresAt: request.holdExpiresAt ? timestampDate(request.holdExpiresAt) : undefined,
+        statusReason: request.statusReason,
+        claim: "until-hold-expiry",
+        now: request.now,
+      }),
+
+    recordBooking: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.PENDING, ReservationStatus.HELD],
+        to: ReservationStatus.CONFIRMED,
+        providerBookingRef: request.providerBookingRef,
+        statusReason: request.statusReason,
+        claim: "for-good",
+        now: request.now,
+      }),
+
+    recordRelease: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.PENDING],
+        to: ReservationStatus.RELEASED,
+        statusReason: request.refusal?.message,
+        refusal: request.refusal,
+        claim: "free",
+        now: request.now,
+      }),
+
+    recordCancellation: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.HELD, ReservationStatus.CONFIRMED],
+        to: ReservationStatus.CANCELLED,
+        statusReason: request.statusReason,
+        claim: "free",
+        now: request.now,
+      }),
+
+    recordExpiry: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.HELD],
+        to: ReservationStatus.EXPIRED,
+        statusReason: request.statusReason,
+        claim: "free",
+        now: request.now,
+      }),
 
     async getReservation(request) {
       if (!request.id) throw invalid("id is required");
       const item = await readReservation(request.id);
-      if (!item) throw new ConnectError(`reservation ${request.id} not found`, Code.NotFound);
+      if (!item) throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${request.id} not found`);
       return create(GetReservationResponseSchema, { reservation: fromItem(item) });
     },
 
@@ -289,18 +358,18 @@ export function createBookingAccess({
     },
 
     async listPendingReservations(request) {
-      const reservations = await marked("PENDING", clock(request.beganBefore).toISOString(), "pending");
+      const reservations = await marked("PENDING", clock(request.beganBefore).toISOString(), ReservationStatus.PENDING);
       return create(ListPendingReservationsResponseSchema, { reservations });
     },
 
     async listLapsedHolds(request) {
-      const reservations = await marked("HOLD", clock(request.expiredBefore).toISOString(), "held");
+      const reservations = await marked("HOLD", clock(request.expiredBefore).toISOString(), ReservationStatus.HELD);
       return create(ListLapsedHoldsResponseSchema, { reservations });
     },
   };
 
   /** The reservations a marker partition lists before an instant, still in the given status. */
-  async function marked(partition: "PENDING" | "HOLD", before: string, status: string): Promise<Reservation[]> {
+  async function marked(partition: "PENDING" | "HOLD", before: string, status: ReservationStatus): Promise<Reservation[]> {
     const markers = await queryAll(documents, {
       TableName: tableName,
       KeyConditionExpression: "pk = :pk AND sk < :before",
@@ -309,38 +378,79 @@ export function createBookingAccess({
     const reservations: Reservation[] = [];
     for (const marker of markers) {
       const item = await readReservation(String(marker.reservationId));
-      if (item?.status === status) reservations.push(fromItem(item));
+      if (item && statusFromItem(item.status) === status) reservations.push(fromItem(item));
     }
     return reservations;
   }
 
   async function answerKnownKey(key: string, requestHash: string) {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: idempotencyKey(key), ConsistentRead: true }));
-    if (!Item) throw new ConnectError("the idempotency key changed while reading it; retry", Code.Aborted);
+    if (!Item) throw platformError(ErrorReason.WRITE_CONFLICT, "the idempotency key changed while reading it; retry");
     if (Item.requestHash !== requestHash) return create(BeginReservationResponseSchema, { outcome: BeginOutcome.KEY_REUSED });
-    const reservation = await readReservation(String(Item.reservationId));
     if (Item.state !== "complete") {
+      const reservation = await readReservation(String(Item.reservationId));
       return create(BeginReservationResponseSchema, {
         outcome: BeginOutcome.IN_PROGRESS,
         reservation: reservation ? fromItem(reservation) : undefined,
       });
     }
+    if (Item.outcome === "refusal") {
+      const reason = ErrorReason[String(Item.refusalReason) as keyof typeof ErrorReason] ?? ErrorReason.UNSPECIFIED;
+      return create(BeginReservationResponseSchema, {
+        outcome: BeginOutcome.REPLAY,
+        refusal: create(RefusalSchema, { reason, message: String(Item.refusalMessage ?? "") }),
+      });
+    }
     return create(BeginReservationResponseSchema, {
       outcome: BeginOutcome.REPLAY,
-      reservation: reservation ? fromItem(reservation) : undefined,
-      storedStatus: Number(Item.responseStatus),
-      storedBody: String(Item.responseBody),
+      reservation: fromJsonString(ReservationSchema, String(Item.snapshot)),
     });
   }
 }
 
-const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+
+interface Transition {
+  from: ReservationStatus[];
+  to: ReservationStatus;
+  providerBookingRef?: string;
+  holdExpiresAt?: Date;
+  statusReason?: string;
+  /** Why the provider did not take it, kept to answer retries of the request that began it. */
+  refusal?: Refusal;
+  /** What becomes of the slot claim: lapse with the hold, stay for good, or be freed. */
+  claim: "until-hold-expiry" | "for-good" | "free";
+  now?: Timestamp;
+}
+
+const invalid = (message: string) => platformError(ErrorReason.INVALID_ARGUMENT, message);
+
+/** Statuses are stored by name ("held"), so that the table reads plainly and survives renumbering. */
+const storedStatus: Record<ReservationStatus, string> = {
+  [ReservationStatus.UNSPECIFIED]: "unspecified",
+  [ReservationStatus.PENDING]: "pending",
+  [ReservationStatus.HELD]: "held",
+  [ReservationStatus.CONFIRMED]: "confirmed",
+  [ReservationStatus.CANCELLED]: "cancelled",
+  [ReservationStatus.RELEASED]: "released",
+  [ReservationStatus.EXPIRED]: "expired",
+};
+const statusToItem = (status: ReservationStatus) => storedStatus[status];
+function statusFromItem(value: unknown): ReservationStatus {
+  const found = Object.entries(storedStatus).find(([, name]) => name === value);
+  return found ? (Number(found[0]) as ReservationStatus) : ReservationStatus.UNSPECIFIED;
+}
+
+/** What is replayed to a retrying client carries no personal data at rest beyond the reservation itself. */
+function withoutPatient(reservation: Reservation): Reservation {
+  return create(ReservationSchema, { ...reservation, patient: undefined });
+}
 
 function toItem(r: Reservation) {
   return {
     type: "reservation",
     id: r.id,
-    status: r.status,
+    status: statusToItem(r.status),
     treatmentId: r.treatmentId,
     clinicId: r.clinicId,
     providerInstanceId: r.providerInstanceId,
@@ -368,7 +478,7 @@ function fromItem(item: Record<string, unknown>): Reservation {
   const patient = item.patient as Record<string, string> | undefined;
   return create(ReservationSchema, {
     id: String(item.id),
-    status: String(item.status),
+    status: statusFromItem(item.status),
     treatmentId: String(item.treatmentId ?? ""),
     clinicId: String(item.clinicId ?? ""),
     providerInstanceId: String(item.providerInstanceId),

@@ -3,6 +3,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { TimeWindowSchema } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason, metadataOf, reasonOf } from "../../utilities/errors/platform-error.js";
 import type { AdapterFactory, ProviderAdapter } from "./adapter.js";
 import { createProviderAccess } from "./provider-access.js";
 import { ProviderError } from "./provider-error.js";
@@ -48,16 +49,22 @@ describe("provider access", () => {
   });
 
   it.each([
-    ["timeout", Code.DeadlineExceeded],
-    ["unavailable", Code.Unavailable],
-    ["bad-response", Code.Internal],
-    ["rejected", Code.PermissionDenied],
-    ["not-found", Code.NotFound],
-  ] as const)("reports a provider %s as gRPC code %s, naming the provider", async (kind, code) => {
+    ["timeout", ErrorReason.PROVIDER_TIMEOUT],
+    ["unavailable", ErrorReason.PROVIDER_UNAVAILABLE],
+    ["bad-response", ErrorReason.PROVIDER_BAD_RESPONSE],
+    ["rejected", ErrorReason.PROVIDER_REJECTED],
+    ["not-found", ErrorReason.PROVIDER_NOT_FOUND],
+    ["slot-unavailable", ErrorReason.SLOT_UNAVAILABLE],
+    ["circuit-open", ErrorReason.PROVIDER_CIRCUIT_OPEN],
+    ["overloaded", ErrorReason.PROVIDER_OVERLOADED],
+  ] as const)("reports a provider %s as reason %s, naming the provider", async (kind, reason) => {
     const access = accessWith(async () => {
       throw new ProviderError("kb", kind, "details");
     });
-    await expect(ask(access)).rejects.toMatchObject({ code, rawMessage: expect.stringContaining("provider kb") });
+    const error = await ask(access).catch((e: unknown) => e);
+    expect(reasonOf(error)).toBe(reason);
+    expect(metadataOf(error)).toMatchObject({ provider_instance_id: "kb", operation: "find-open-slots" });
+    expect(error).toMatchObject({ rawMessage: expect.stringContaining("provider kb") });
   });
 
   it("stops waiting for a provider at its deadline", async () => {

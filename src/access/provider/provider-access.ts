@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
 import {
@@ -20,6 +21,7 @@ import {
   FindOpenSlotsResponseSchema,
   type ProviderAccessService,
   ProviderBookingSchema,
+  ProviderBookingStatus,
   ProviderInstanceSchema,
 } from "./v1/provider_access_pb.js";
 
@@ -33,18 +35,16 @@ export interface ProviderAccessDeps {
   fetch?: typeof fetch;
 }
 
-/** How each failure kind reaches callers over gRPC; the message always names the provider instance. */
-const codeOf: Record<ProviderErrorKind, Code> = {
-  timeout: Code.DeadlineExceeded,
-  unavailable: Code.Unavailable,
-  // Not our fault and not retryable as is: the provider broke its own contract.
-  "bad-response": Code.Internal,
-  rejected: Code.PermissionDenied,
-  "not-found": Code.NotFound,
-  "slot-unavailable": Code.FailedPrecondition,
-  // The availability engine reports both as the provider's "circuit-open" status.
-  "circuit-open": Code.ResourceExhausted,
-  overloaded: Code.ResourceExhausted,
+/** How each failure kind reaches callers: as the reason they act on (google.rpc.ErrorInfo). */
+const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
+  timeout: ErrorReason.PROVIDER_TIMEOUT,
+  unavailable: ErrorReason.PROVIDER_UNAVAILABLE,
+  "bad-response": ErrorReason.PROVIDER_BAD_RESPONSE,
+  rejected: ErrorReason.PROVIDER_REJECTED,
+  "not-found": ErrorReason.PROVIDER_NOT_FOUND,
+  "slot-unavailable": ErrorReason.SLOT_UNAVAILABLE,
+  "circuit-open": ErrorReason.PROVIDER_CIRCUIT_OPEN,
+  overloaded: ErrorReason.PROVIDER_OVERLOADED,
 };
 
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
@@ -63,7 +63,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
 
   const find = (id: string) => {
     const instance = instances.get(id);
-    if (!instance) throw new ConnectError(`no provider instance ${id}`, Code.NotFound);
+    if (!instance) throw platformError(ErrorReason.PROVIDER_INSTANCE_UNKNOWN, `no provider instance ${id}`, { provider_instance_id: id });
     return instance;
   };
 
@@ -103,20 +103,23 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       record(errorKind);
       failures.add(1, { "provider.instance": id, operation, kind: errorKind });
       if (error instanceof ConnectError) throw error;
-      if (error instanceof ProviderError) throw new ConnectError(error.message, codeOf[error.kind]);
-      // An adapter bug must not take the service down, and must still say whose call failed.
+      if (error instanceof ProviderError) throw platformError(reasonOf[error.kind], error.message, { provider_instance_id: id, operation });
+      // An adapter bug must not take the service down, and must still say whose call failed. It carries
+      // no reason: nobody can act on it but whoever fixes the adapter.
       throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
     }
   };
 
   /** A verb the provider's declared capabilities do not include. */
-  const unsupported = (id: string, verb: string) => new ConnectError(`provider ${id} does not support ${verb}`, Code.Unimplemented);
+  const unsupported = (id: string, verb: string) =>
+    platformError(ErrorReason.PROVIDER_UNSUPPORTED, `provider ${id} does not support ${verb}`, { provider_instance_id: id });
 
   return {
     async findOpenSlots(request, context) {
-      if (!request.window?.start || !request.window.end) throw new ConnectError("window is required", Code.InvalidArgument);
+      if (!request.window?.start || !request.window.end)
+        throw platformError(ErrorReason.INVALID_ARGUMENT, "window is required", { field: "window" });
       if (!request.providerClinicCode || !request.providerTreatmentCode) {
-        throw new ConnectError("provider_clinic_code and provider_treatment_code are required", Code.InvalidArgument);
+        throw platformError(ErrorReason.INVALID_ARGUMENT, "provider_clinic_code and provider_treatment_code are required");
       }
       const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
       const slots = await call(
@@ -241,16 +244,22 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
   };
 }
 
+const bookingStatus: Record<ProviderBookingState["status"], ProviderBookingStatus> = {
+  held: ProviderBookingStatus.HELD,
+  booked: ProviderBookingStatus.BOOKED,
+  cancelled: ProviderBookingStatus.CANCELLED,
+};
+
 function toMessage(state: ProviderBookingState) {
   return create(ProviderBookingSchema, {
     providerBookingRef: state.providerBookingRef,
-    status: state.status,
+    status: bookingStatus[state.status],
     holdExpiresAt: state.holdExpiresAt ? timestampFromDate(state.holdExpiresAt) : undefined,
   });
 }
 
 function toPatient(patient: BookingPatientMessage | undefined): BookingPatient {
-  if (!patient?.name) throw new ConnectError("patient is required", Code.InvalidArgument);
+  if (!patient?.name) throw platformError(ErrorReason.INVALID_ARGUMENT, "patient is required", { field: "patient" });
   return {
     name: patient.name,
     personalIdentityNumber: patient.personalIdentityNumber,

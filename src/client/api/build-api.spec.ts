@@ -3,13 +3,21 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProviderOutcomeSchema, ProviderStatus, ReservationSchema, SlotSchema, TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import {
+  ProviderOutcomeSchema,
+  ProviderStatus,
+  ReservationSchema,
+  ReservationStatus,
+  SlotSchema,
+  TreatmentSchema,
+} from "../../contracts/v1/booking_pb.js";
 import {
   BookingManagerService,
   type CreateReservationRequest,
   ReservationResultSchema,
   type SearchAvailabilityRequest,
 } from "../../managers/booking/v1/booking_manager_pb.js";
+import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
 import { buildApi } from "./build-api.js";
 
 const searches: SearchAvailabilityRequest[] = [];
@@ -137,7 +145,13 @@ describe("the REST API", () => {
     expect(response.statusCode).toBe(400);
     expect(response.headers["content-type"]).toContain("application/problem+json");
     const problem = response.json();
-    expect(problem).toMatchObject({ status: 400, title: "Bad Request", instance: "/v1/availability" });
+    expect(problem).toMatchObject({
+      type: "/problems/validation",
+      code: "validation",
+      status: 400,
+      title: "Invalid request",
+      instance: "/v1/availability",
+    });
     expect(problem.errors.map((e: { name: string }) => e.name)).toContain(field);
     expect(searches).toHaveLength(0);
   });
@@ -147,25 +161,25 @@ describe("the REST API", () => {
     const response = await get("/v1/nothing-here");
     expect(response.statusCode).toBe(404);
     expect(response.headers["content-type"]).toContain("application/problem+json");
-    expect(response.json()).toMatchObject({ status: 404, detail: "no route GET /v1/nothing-here" });
+    expect(response.json()).toMatchObject({ code: "not-found", status: 404, detail: "no route GET /v1/nothing-here" });
   });
 
   it("names the failed provider with a 503 when no provider answered", async () => {
     await apiWith({
       searchAvailability: () => {
-        throw new ConnectError("no provider answered: kb (timeout: timed out)", Code.Unavailable);
+        throw platformError(ErrorReason.NO_PROVIDER_ANSWERED, "no provider answered: kb (timeout: timed out)");
       },
     });
     const response = await get("/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29");
     expect(response.statusCode).toBe(503);
     expect(response.headers["content-type"]).toContain("application/problem+json");
-    expect(response.json().detail).toContain("kb (timeout");
+    expect(response.json()).toMatchObject({ code: "provider-unavailable", detail: expect.stringContaining("kb (timeout") });
   });
 
   it("passes 'not found' from the manager on as a 404 problem", async () => {
     await apiWith({
       searchAvailability: () => {
-        throw new ConnectError("treatment x is not in the catalog", Code.NotFound);
+        throw platformError(ErrorReason.TREATMENT_NOT_FOUND, "treatment x is not in the catalog");
       },
     });
     const response = await get("/v1/availability?treatment=x&from=2026-03-29&to=2026-03-29");
@@ -221,7 +235,7 @@ describe("the REST API", () => {
 
 describe("reservations over REST", () => {
   const creates: CreateReservationRequest[] = [];
-  const reservation = (status: string) =>
+  const reservation = (status: ReservationStatus) =>
     create(ReservationResultSchema, {
       reservation: create(ReservationSchema, {
         id: "res_1",
@@ -233,7 +247,7 @@ describe("reservations over REST", () => {
         end: timestampFromDate(new Date("2026-03-29T08:30:00Z")),
         timeZone: "Europe/Stockholm",
         patientId: "pat_x",
-        holdExpiresAt: status === "held" ? timestampFromDate(new Date("2026-03-20T10:10:00Z")) : undefined,
+        holdExpiresAt: status === ReservationStatus.HELD ? timestampFromDate(new Date("2026-03-20T10:10:00Z")) : undefined,
       }),
       localStart: "2026-03-29T10:00:00+02:00",
       localEnd: "2026-03-29T10:30:00+02:00",
@@ -254,7 +268,7 @@ describe("reservations over REST", () => {
     await apiWith({
       createReservation: (request) => {
         creates.push(request);
-        return reservation("held");
+        return reservation(ReservationStatus.HELD);
       },
     });
     const response = await post(body);
@@ -270,12 +284,14 @@ describe("reservations over REST", () => {
   });
 
   it("answers 202 while the provider's answer is still being verified", async () => {
-    await apiWith({ createReservation: () => reservation("pending") });
+    await apiWith({ createReservation: () => reservation(ReservationStatus.PENDING) });
     expect((await post(body)).statusCode).toBe(202);
   });
 
   it("marks a replayed answer", async () => {
-    await apiWith({ createReservation: () => create(ReservationResultSchema, { ...reservation("confirmed"), replayed: true }) });
+    await apiWith({
+      createReservation: () => create(ReservationResultSchema, { ...reservation(ReservationStatus.CONFIRMED), replayed: true }),
+    });
     expect((await post(body)).headers["idempotent-replayed"]).toBe("true");
   });
 
@@ -283,7 +299,7 @@ describe("reservations over REST", () => {
     await apiWith({
       createReservation: (request) => {
         creates.push(request);
-        return reservation("held");
+        return reservation(ReservationStatus.HELD);
       },
     });
     await post(body);
@@ -298,25 +314,40 @@ describe("reservations over REST", () => {
   });
 
   it.each([
-    [Code.AlreadyExists, 409],
-    [Code.Aborted, 409],
-    [Code.FailedPrecondition, 422],
-    [Code.InvalidArgument, 400],
-    [Code.Canceled, 503],
-  ])("maps the manager's %s to %s problem+json", async (code, status) => {
+    [ErrorReason.SLOT_UNAVAILABLE, "slot-taken", 409],
+    [ErrorReason.REQUEST_IN_PROGRESS, "request-in-progress", 409],
+    [ErrorReason.HOLD_EXPIRED, "hold-expired", 422],
+    [ErrorReason.LEAD_TIME, "lead-time", 422],
+    [ErrorReason.SLOT_IN_PAST, "slot-in-past", 422],
+    [ErrorReason.IDEMPOTENCY_KEY_REUSED, "idempotency-key-reused", 422],
+    [ErrorReason.DEEP_LINK_ONLY, "deep-link-only", 422],
+    [ErrorReason.SLOT_ID_INVALID, "slot-id-invalid", 400],
+    [ErrorReason.PROVIDER_CIRCUIT_OPEN, "provider-unavailable", 503],
+  ])("answers the manager's reason %s as the %s problem (%s), detail and all", async (reason, code, status) => {
     await apiWith({
       createReservation: () => {
-        throw new ConnectError("the reason", code);
+        throw platformError(reason, "the reason, for a person");
       },
     });
     const response = await post(body);
     expect(response.statusCode).toBe(status);
     expect(response.headers["content-type"]).toContain("application/problem+json");
-    expect(response.json().detail).toBe("the reason");
+    expect(response.json()).toMatchObject({ type: `/problems/${code}`, code, status, detail: "the reason, for a person" });
+  });
+
+  it("answers a service that died mid-call (no reason, the stream reset) as service-unavailable", async () => {
+    await apiWith({
+      createReservation: () => {
+        throw new ConnectError("stream reset", Code.Canceled);
+      },
+    });
+    const response = await post(body);
+    expect(response.statusCode).toBe(503);
+    expect(response.json().code).toBe("service-unavailable");
   });
 
   it("names a malformed patient field", async () => {
-    await apiWith({ createReservation: () => reservation("held") });
+    await apiWith({ createReservation: () => reservation(ReservationStatus.HELD) });
     const response = await post({ ...body, patient: { ...body.patient, email: "not-an-email" } });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("body.patient.email");
@@ -324,10 +355,10 @@ describe("reservations over REST", () => {
 
   it("confirms, cancels, looks up and lists through the manager", async () => {
     await apiWith({
-      confirmReservation: () => reservation("confirmed"),
-      cancelReservation: () => reservation("cancelled"),
-      getReservation: () => reservation("held"),
-      listPatientReservations: () => ({ reservations: [reservation("confirmed")] }),
+      confirmReservation: () => reservation(ReservationStatus.CONFIRMED),
+      cancelReservation: () => reservation(ReservationStatus.CANCELLED),
+      getReservation: () => reservation(ReservationStatus.HELD),
+      listPatientReservations: () => ({ reservations: [reservation(ReservationStatus.CONFIRMED)] }),
     });
     const confirm = await app!.inject({ method: "POST", url: "/v1/reservations/res_1/confirm", headers: { "idempotency-key": "c1" } });
     expect(confirm.json().status).toBe("confirmed");

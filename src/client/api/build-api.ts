@@ -3,7 +3,9 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { BookingManagerClient } from "./booking-manager-client.js";
-import { registerProblemDetails } from "./problem-details.js";
+import type { ProblemName } from "./problems/problem-catalog.js";
+import { registerProblemDetails } from "./problems/problem-details.js";
+import { problemPages } from "./problems/problem-pages.js";
 import { registerRequestMetrics } from "./request-metrics.js";
 import { availabilityRoutes } from "./routes/availability-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
@@ -16,6 +18,8 @@ export interface ApiOptions {
   logger?: FastifyBaseLogger | boolean;
   /** Readiness; by default the booking manager answering a cheap call within a second. */
   ready?: () => Promise<boolean>;
+  /** Told of every problem answered that the operation's schema does not declare (tests collect them); logged otherwise. */
+  onUndeclaredProblem?: (operation: string, problem: ProblemName) => void;
 }
 
 export const apiVersion = "0.1.0";
@@ -28,7 +32,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  registerProblemDetails(app);
+  registerProblemDetails(app, options.onUndeclaredProblem);
   registerRequestMetrics(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
@@ -41,7 +45,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         version: apiVersion,
         description:
           "Find free time slots for a treatment across every connected booking provider, and reserve them. " +
-          "Errors are RFC 9457 problem+json.",
+          "Errors are RFC 9457 problem+json with a stable `code`; each operation lists the problems it can answer, " +
+          "and [/problems](/problems) says when each happens and what to do.",
       },
       tags: [
         { name: "catalog", description: "Treatments and clinics" },
@@ -66,6 +71,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(availabilityRoutes, { bookingManager });
   await app.register(reservationRoutes, { bookingManager });
   await app.register(healthRoutes, { ready });
+  await app.register(problemPages);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

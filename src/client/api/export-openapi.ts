@@ -1,30 +1,39 @@
 /**
- * `npm run generate:openapi`: writes openapi/openapi.json from the route
- * schemas. `--check` only compares and exits 1 when the file is stale.
+ * `npm run generate:openapi`: writes the API's generated documents, the OpenAPI
+ * document (openapi/openapi.json, from the route schemas) and the problem
+ * reference (docs/reference/problems.md, from the problem catalog).
+ * `--check` only compares and exits 1 when either is stale.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openApiFile, renderOpenApiDocument } from "./openapi-document.js";
+import { problemReferenceFile, renderProblemReference } from "./problems/problem-reference.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const target = path.join(root, openApiFile);
-const fresh = await renderOpenApiDocument();
+const documents = [
+  { file: openApiFile, fresh: await renderOpenApiDocument() },
+  { file: problemReferenceFile, fresh: renderProblemReference() },
+];
 
-if (process.argv.includes("--check")) {
-  let committed = "";
-  try {
-    committed = readFileSync(target, "utf8");
-  } catch {
-    // missing counts as stale
+let stale = false;
+for (const { file, fresh } of documents) {
+  const target = path.join(root, file);
+  if (process.argv.includes("--check")) {
+    let committed = "";
+    try {
+      committed = readFileSync(target, "utf8");
+    } catch {
+      // missing counts as stale
+    }
+    if (committed !== fresh) {
+      console.error(`${file} is out of date: run npm run generate:openapi`);
+      stale = true;
+    } else console.log(`${file} is current`);
+  } else {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, fresh);
+    console.log(`wrote ${file}`);
   }
-  if (committed !== fresh) {
-    console.error(`${openApiFile} is out of date: run npm run generate:openapi`);
-    process.exit(1);
-  }
-  console.log(`${openApiFile} is current`);
-} else {
-  mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, fresh);
-  console.log(`wrote ${openApiFile}`);
 }
+if (stale) process.exit(1);

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type ProblemName, problemCatalog, problemNames, problemTypeUri } from "./problems/problem-catalog.js";
 
 /**
  * The public data shapes. Each has an $id: @fastify/swagger turns them into
@@ -8,9 +9,13 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({
-      description: "A URI naming the kind of problem.",
-      examples: ["https://booking-platform.example/problems/validation"],
+      description: "Names the kind of problem: `/problems/<code>`, a page on this API that says when it happens and what to do.",
+      examples: ["/problems/slot-taken"],
     }),
+    code: Type.Union(
+      problemNames.map((name) => Type.Literal(name)),
+      { description: "The kind of problem as a stable machine code: act on this, never on `title` or `detail`." },
+    ),
     title: Type.String({ description: "Short summary of the kind of problem." }),
     status: Type.Integer({ description: "The HTTP status code." }),
     detail: Type.Optional(Type.String({ description: "What went wrong this time, for a person." })),
@@ -18,7 +23,7 @@ export const ProblemSchema = Type.Object(
     errors: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String({ description: "The field or parameter, e.g. `from` or `body/patient/email`." }),
+          name: Type.String({ description: "The field or parameter, e.g. `from` or `body.patient.email`." }),
           reason: Type.String(),
         }),
         { description: "For validation problems: every field that is wrong." },
@@ -28,7 +33,7 @@ export const ProblemSchema = Type.Object(
   {
     $id: "Problem",
     title: "Problem",
-    description: "An RFC 9457 problem details object (application/problem+json).",
+    description: "An RFC 9457 problem details object (application/problem+json). The problem types are listed at /problems.",
     additionalProperties: true,
   },
 );
@@ -154,23 +159,41 @@ export const sharedSchemas = [
  */
 export const ref = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
 
-/** The problem responses a route documents, by status. */
-export function problemResponses(...statuses: number[]) {
+/** Problems any operation can answer: something below the API failed. */
+export const alwaysPossible = ["internal", "service-unavailable"] as const satisfies ProblemName[];
+/** Problems of reading a JSON body. */
+export const withBody = ["malformed-request", "body-too-large", "unsupported-media-type"] as const satisfies ProblemName[];
+/** A POST without a body can still carry a Content-Type that needs one. */
+export const bodyLess = ["malformed-request", "unsupported-media-type"] as const satisfies ProblemName[];
+
+/**
+ * The problems an operation can answer, as OpenAPI responses: one per status,
+ * its description naming each problem type (linked to its page), each with an
+ * example body under its own name.
+ */
+export function problemResponses(...names: ProblemName[]) {
+  const byStatus = new Map<number, ProblemName[]>();
+  for (const name of names) byStatus.set(problemCatalog[name].status, [...(byStatus.get(problemCatalog[name].status) ?? []), name]);
   return Object.fromEntries(
-    statuses.map((status) => [
+    [...byStatus].map(([status, problems]) => [
       status,
-      { description: problemTitles[status] ?? "Problem", content: { "application/problem+json": { schema: ref(ProblemSchema) } } },
+      {
+        description: problems.map((name) => `[${name}](${problemTypeUri(name)}): ${problemCatalog[name].title}`).join("; "),
+        content: {
+          "application/problem+json": {
+            schema: ref(ProblemSchema),
+            examples: Object.fromEntries(
+              problems.map((name) => [
+                name,
+                {
+                  summary: problemCatalog[name].title,
+                  value: { type: problemTypeUri(name), code: name, title: problemCatalog[name].title, status },
+                },
+              ]),
+            ),
+          },
+        },
+      },
     ]),
   );
 }
-
-export const problemTitles: Record<number, string> = {
-  400: "Bad Request",
-  404: "Not Found",
-  409: "Conflict",
-  422: "Unprocessable Content",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};

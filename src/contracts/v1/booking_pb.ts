@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file contracts/v1/booking.proto.
  */
 export const file_contracts_v1_booking: GenFile = /*@__PURE__*/
-  fileDesc("Chpjb250cmFjdHMvdjEvYm9va2luZy5wcm90bxIMY29udHJhY3RzLnYxIpEBCglUcmVhdG1lbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIYChBkdXJhdGlvbl9taW51dGVzGAQgASgFEhgKEG1pbl9sZWFkX21pbnV0ZXMYBSABKAUSIQoZY2FuY2VsbGF0aW9uX3dpbmRvd19ob3VycxgGIAEoBSKJAQoGQ2xpbmljEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY2l0eRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIVCg10cmVhdG1lbnRfaWRzGAYgAygJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAcgASgJIqMBCghPZmZlcmluZxIRCgljbGluaWNfaWQYASABKAkSFAoMdHJlYXRtZW50X2lkGAIgASgJEhEKCXRpbWVfem9uZRgDIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgEIAEoCRIcChRwcm92aWRlcl9jbGluaWNfY29kZRgFIAEoCRIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgGIAEoCSLIAQoMUHJvdmlkZXJTbG90EhgKEHByb3ZpZGVyX3Nsb3RfaWQYASABKAkSKQoFc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRcHJhY3RpdGlvbmVyX2NvZGUYBCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYBSABKAkSFAoMYm9va2luZ19saW5rGAYgASgJIp4CCgRTbG90Eg8KB3Nsb3RfaWQYASABKAkSEQoJY2xpbmljX2lkGAIgASgJEhQKDHRyZWF0bWVudF9pZBgDIAEoCRIpCgVzdGFydBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtsb2NhbF9zdGFydBgGIAEoCRIRCglsb2NhbF9lbmQYByABKAkSEQoJdGltZV96b25lGAggASgJEhkKEXByYWN0aXRpb25lcl9uYW1lGAkgASgJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAogASgJEhQKDGJvb2tpbmdfbGluaxgLIAEoCSKBAQoPUHJvdmlkZXJPdXRjb21lEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLmNvbnRyYWN0cy52MS5Qcm92aWRlclN0YXR1cxIOCgZkZXRhaWwYAyABKAkSEgoKc2xvdF9jb3VudBgEIAEoBSJgCgpUaW1lV2luZG93EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIq8ECgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSFAoMdHJlYXRtZW50X2lkGAMgASgJEhEKCWNsaW5pY19pZBgEIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgFIAEoCRIYChBwcm92aWRlcl9zbG90X2lkGAYgASgJEikKBXN0YXJ0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgKIAEoCRISCgpwYXRpZW50X2lkGAsgASgJEiYKB3BhdGllbnQYDCABKAsyFS5jb250cmFjdHMudjEuUGF0aWVudBIMCgRub3RlGA0gASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGA4gASgJEjMKD2hvbGRfZXhwaXJlc19hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc2xvdF9pZBgQIAEoCRIVCg1zdGF0dXNfcmVhc29uGBEgASgJEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgTIAEoCSJuCgdQYXRpZW50EgwKBG5hbWUYASABKAkSIAoYcGVyc29uYWxfaWRlbnRpdHlfbnVtYmVyGAIgASgJEhUKDWRhdGVfb2ZfYmlydGgYAyABKAkSDQoFcGhvbmUYBCABKAkSDQoFZW1haWwYBSABKAkqowEKDlByb3ZpZGVyU3RhdHVzEh8KG1BST1ZJREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElBST1ZJREVSX1NUQVRVU19PSxABEhsKF1BST1ZJREVSX1NUQVRVU19USU1FT1VUEAISGQoVUFJPVklERVJfU1RBVFVTX0VSUk9SEAMSIAocUFJPVklERVJfU1RBVFVTX0NJUkNVSVRfT1BFThAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chpjb250cmFjdHMvdjEvYm9va2luZy5wcm90bxIMY29udHJhY3RzLnYxIpEBCglUcmVhdG1lbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIYChBkdXJhdGlvbl9taW51dGVzGAQgASgFEhgKEG1pbl9sZWFkX21pbnV0ZXMYBSABKAUSIQoZY2FuY2VsbGF0aW9uX3dpbmRvd19ob3VycxgGIAEoBSKJAQoGQ2xpbmljEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY2l0eRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIVCg10cmVhdG1lbnRfaWRzGAYgAygJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAcgASgJIqMBCghPZmZlcmluZxIRCgljbGluaWNfaWQYASABKAkSFAoMdHJlYXRtZW50X2lkGAIgASgJEhEKCXRpbWVfem9uZRgDIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgEIAEoCRIcChRwcm92aWRlcl9jbGluaWNfY29kZRgFIAEoCRIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgGIAEoCSLIAQoMUHJvdmlkZXJTbG90EhgKEHByb3ZpZGVyX3Nsb3RfaWQYASABKAkSKQoFc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRcHJhY3RpdGlvbmVyX2NvZGUYBCABKAkSGQoRcHJhY3RpdGlvbmVyX25hbWUYBSABKAkSFAoMYm9va2luZ19saW5rGAYgASgJIp4CCgRTbG90Eg8KB3Nsb3RfaWQYASABKAkSEQoJY2xpbmljX2lkGAIgASgJEhQKDHRyZWF0bWVudF9pZBgDIAEoCRIpCgVzdGFydBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtsb2NhbF9zdGFydBgGIAEoCRIRCglsb2NhbF9lbmQYByABKAkSEQoJdGltZV96b25lGAggASgJEhkKEXByYWN0aXRpb25lcl9uYW1lGAkgASgJEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAogASgJEhQKDGJvb2tpbmdfbGluaxgLIAEoCSKBAQoPUHJvdmlkZXJPdXRjb21lEhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLmNvbnRyYWN0cy52MS5Qcm92aWRlclN0YXR1cxIOCgZkZXRhaWwYAyABKAkSEgoKc2xvdF9jb3VudBgEIAEoBSJgCgpUaW1lV2luZG93EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItAECgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5jb250cmFjdHMudjEuUmVzZXJ2YXRpb25TdGF0dXMSFAoMdHJlYXRtZW50X2lkGAMgASgJEhEKCWNsaW5pY19pZBgEIAEoCRIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgFIAEoCRIYChBwcm92aWRlcl9zbG90X2lkGAYgASgJEikKBXN0YXJ0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgKIAEoCRISCgpwYXRpZW50X2lkGAsgASgJEiYKB3BhdGllbnQYDCABKAsyFS5jb250cmFjdHMudjEuUGF0aWVudBIMCgRub3RlGA0gASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGA4gASgJEjMKD2hvbGRfZXhwaXJlc19hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc2xvdF9pZBgQIAEoCRIVCg1zdGF0dXNfcmVhc29uGBEgASgJEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgTIAEoCSJuCgdQYXRpZW50EgwKBG5hbWUYASABKAkSIAoYcGVyc29uYWxfaWRlbnRpdHlfbnVtYmVyGAIgASgJEhUKDWRhdGVfb2ZfYmlydGgYAyABKAkSDQoFcGhvbmUYBCABKAkSDQoFZW1haWwYBSABKAkqowEKDlByb3ZpZGVyU3RhdHVzEh8KG1BST1ZJREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElBST1ZJREVSX1NUQVRVU19PSxABEhsKF1BST1ZJREVSX1NUQVRVU19USU1FT1VUEAISGQoVUFJPVklERVJfU1RBVFVTX0VSUk9SEAMSIAocUFJPVklERVJfU1RBVFVTX0NJUkNVSVRfT1BFThAEKvkBChFSZXNlcnZhdGlvblN0YXR1cxIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpSRVNFUlZBVElPTl9TVEFUVVNfUEVORElORxABEhsKF1JFU0VSVkFUSU9OX1NUQVRVU19IRUxEEAISIAocUkVTRVJWQVRJT05fU1RBVFVTX0NPTkZJUk1FRBADEiAKHFJFU0VSVkFUSU9OX1NUQVRVU19DQU5DRUxMRUQQBBIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQBRIeChpSRVNFUlZBVElPTl9TVEFUVVNfRVhQSVJFRBAGYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A treatment in Vården's catalog (e.g. "Tandhygienist, 45 min").
@@ -351,11 +351,9 @@ export type Reservation = Message<"contracts.v1.Reservation"> & {
   id: string;
 
   /**
-   * pending | held | confirmed | cancelled | released | expired
-   *
-   * @generated from field: string status = 2;
+   * @generated from field: contracts.v1.ReservationStatus status = 2;
    */
-  status: string;
+  status: ReservationStatus;
 
   /**
    * @generated from field: string treatment_id = 3;
@@ -530,4 +528,64 @@ export enum ProviderStatus {
  */
 export const ProviderStatusSchema: GenEnum<ProviderStatus> = /*@__PURE__*/
   enumDesc(file_contracts_v1_booking, 0);
+
+/**
+ * Where a reservation stands (docs/reservations.md has the state diagram).
+ *
+ * @generated from enum contracts.v1.ReservationStatus
+ */
+export enum ReservationStatus {
+  /**
+   * @generated from enum value: RESERVATION_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The provider has been asked and has not answered yet (or its answer was lost).
+   *
+   * @generated from enum value: RESERVATION_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * The provider holds the slot until hold_expires_at; it must be confirmed before then.
+   *
+   * @generated from enum value: RESERVATION_STATUS_HELD = 2;
+   */
+  HELD = 2,
+
+  /**
+   * Booked at the provider.
+   *
+   * @generated from enum value: RESERVATION_STATUS_CONFIRMED = 3;
+   */
+  CONFIRMED = 3,
+
+  /**
+   * Cancelled by the patient (or found cancelled at the provider).
+   *
+   * @generated from enum value: RESERVATION_STATUS_CANCELLED = 4;
+   */
+  CANCELLED = 4,
+
+  /**
+   * The provider did not take it; the slot is free again.
+   *
+   * @generated from enum value: RESERVATION_STATUS_RELEASED = 5;
+   */
+  RELEASED = 5,
+
+  /**
+   * The hold lapsed before it was confirmed.
+   *
+   * @generated from enum value: RESERVATION_STATUS_EXPIRED = 6;
+   */
+  EXPIRED = 6,
+}
+
+/**
+ * Describes the enum contracts.v1.ReservationStatus.
+ */
+export const ReservationStatusSchema: GenEnum<ReservationStatus> = /*@__PURE__*/
+  enumDesc(file_contracts_v1_booking, 1);
 

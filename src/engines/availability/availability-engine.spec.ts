@@ -11,6 +11,7 @@ import {
   TimeWindowSchema,
   TreatmentSchema,
 } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
 import { createSlotTokens } from "../../utilities/security/slot-token.js";
 import { createAvailabilityEngine } from "./availability-engine.js";
 import { AvailabilityEngineService, type FindAvailabilityRequest } from "./v1/availability_engine_pb.js";
@@ -162,18 +163,20 @@ describe("finding free times", () => {
       fakeProviderAccess(
         {},
         {
-          tripped: new ConnectError("circuit open", Code.ResourceExhausted),
-          broken: new ConnectError("bad payload", Code.Unavailable),
+          tripped: platformError(ErrorReason.PROVIDER_CIRCUIT_OPEN, "circuit open"),
+          busy: platformError(ErrorReason.PROVIDER_OVERLOADED, "at our limit"),
+          broken: platformError(ErrorReason.PROVIDER_BAD_RESPONSE, "bad payload"),
         },
       ),
     );
     const result = await engine.findAvailability({
       treatment,
-      offerings: [offering("a", "tripped"), offering("b", "broken")],
+      offerings: [offering("a", "tripped"), offering("b", "broken"), offering("c", "busy")],
       ...march2,
     });
     expect(Object.fromEntries(result.providers.map((p) => [p.providerInstanceId, p.status]))).toEqual({
       tripped: ProviderStatus.CIRCUIT_OPEN,
+      busy: ProviderStatus.CIRCUIT_OPEN,
       broken: ProviderStatus.ERROR,
     });
   });

@@ -11,6 +11,7 @@ import {
   SlotSchema,
   TimeWindowSchema,
 } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason, platformError, reasonOf } from "../../utilities/errors/platform-error.js";
 import type { SlotTokens } from "../../utilities/security/slot-token.js";
 import { localDatesWindow, toLocalIso } from "../../utilities/time/local-time.js";
 import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
@@ -44,7 +45,11 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
   return {
     resolveSlot(request) {
       const slot = deps.slotTokens.verify(request.slotId);
-      if (!slot) throw new ConnectError("slot_id is not one this platform handed out (altered or expired key)", Code.InvalidArgument);
+      if (!slot)
+        throw platformError(
+          ErrorReason.SLOT_ID_INVALID,
+          "slot_id is not one this platform handed out (altered, or signed with a retired key)",
+        );
       return create(ResolveSlotResponseSchema, {
         providerInstanceId: slot.providerInstanceId,
         providerSlotId: slot.providerSlotId,
@@ -56,10 +61,10 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
     },
 
     async findAvailability(request) {
-      if (!request.treatment?.id) throw new ConnectError("treatment is required", Code.InvalidArgument);
+      if (!request.treatment?.id) throw platformError(ErrorReason.INVALID_ARGUMENT, "treatment is required");
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
       if (pageSize < 1 || pageSize > maxPageSize) {
-        throw new ConnectError(`page_size must be between 1 and ${maxPageSize}`, Code.InvalidArgument);
+        throw platformError(ErrorReason.INVALID_ARGUMENT, `page_size must be between 1 and ${maxPageSize}`);
       }
       const after = request.pageToken ? decodePageToken(request.pageToken) : undefined;
       const windowFor = windowResolver(request);
@@ -147,18 +152,18 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
 function windowResolver(request: FindAvailabilityRequest): (offering: Offering) => { start: Date; end: Date } {
   const hasDates = request.localFromDate !== "" || request.localToDate !== "";
   if (request.window && hasDates) {
-    throw new ConnectError("give either a window of instants or local dates, not both", Code.InvalidArgument);
+    throw platformError(ErrorReason.INVALID_ARGUMENT, "give either a window of instants or local dates, not both");
   }
   if (request.window?.start && request.window.end) {
     const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
-    if (window.end <= window.start) throw new ConnectError("window end must be after its start", Code.InvalidArgument);
+    if (window.end <= window.start) throw platformError(ErrorReason.INVALID_ARGUMENT, "window end must be after its start");
     return () => window;
   }
   if (!request.localFromDate || !request.localToDate) {
-    throw new ConnectError("a window of instants or local_from_date and local_to_date is required", Code.InvalidArgument);
+    throw platformError(ErrorReason.INVALID_ARGUMENT, "a window of instants or local_from_date and local_to_date is required");
   }
   if (request.localToDate < request.localFromDate) {
-    throw new ConnectError("local_to_date must not be before local_from_date", Code.InvalidArgument);
+    throw platformError(ErrorReason.INVALID_ARGUMENT, "local_to_date must not be before local_from_date");
   }
   const byZone = new Map<string, { start: Date; end: Date }>();
   return (offering) => {
@@ -167,7 +172,7 @@ function windowResolver(request: FindAvailabilityRequest): (offering: Offering) 
       try {
         window = localDatesWindow(request.localFromDate, request.localToDate, offering.timeZone);
       } catch (error) {
-        throw new ConnectError(String((error as Error).message), Code.InvalidArgument);
+        throw platformError(ErrorReason.INVALID_ARGUMENT, String((error as Error).message));
       }
       byZone.set(offering.timeZone, window);
     }
@@ -176,13 +181,14 @@ function windowResolver(request: FindAvailabilityRequest): (offering: Offering) 
 }
 
 function statusOf(error: ConnectError): ProviderStatus {
-  switch (error.code) {
-    case Code.DeadlineExceeded:
+  switch (reasonOf(error)) {
+    case ErrorReason.PROVIDER_TIMEOUT:
       return ProviderStatus.TIMEOUT;
-    case Code.ResourceExhausted:
-      // Provider access reports an open circuit (or a full bulkhead) as ResourceExhausted.
+    case ErrorReason.PROVIDER_CIRCUIT_OPEN:
+    case ErrorReason.PROVIDER_OVERLOADED:
       return ProviderStatus.CIRCUIT_OPEN;
     default:
-      return ProviderStatus.ERROR;
+      // Our own deadline for this provider passed before provider access answered.
+      return error.code === Code.DeadlineExceeded ? ProviderStatus.TIMEOUT : ProviderStatus.ERROR;
   }
 }

@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { TreatmentSchema } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason } from "../../contracts/v1/errors_pb.js";
 import { createReservationEngine } from "./reservation-engine.js";
 import { ReservationEngineService } from "./v1/reservation_engine_pb.js";
 
@@ -25,13 +26,13 @@ describe("reservation rules", () => {
   it("refuse a slot that has already begun", async () => {
     const verdict = await evaluate(new Date("2026-03-02T07:59:00Z"));
     expect(verdict.allowed).toBe(false);
-    expect(verdict.violations.map((v) => v.code)).toEqual(["slot-in-past"]);
+    expect(verdict.violations.map((v) => v.reason)).toEqual([ErrorReason.SLOT_IN_PAST]);
   });
 
   it("refuse a slot closer than the treatment's minimum lead time, saying how far ahead", async () => {
     const verdict = await evaluate(new Date("2026-03-02T08:59:00Z"));
-    expect(verdict.violations.map((v) => v.code)).toEqual(["lead-time"]);
-    expect(verdict.violations[0]?.reason).toContain("60 minutes");
+    expect(verdict.violations.map((v) => v.reason)).toEqual([ErrorReason.LEAD_TIME]);
+    expect(verdict.violations[0]?.message).toContain("60 minutes");
   });
 
   it("accept a slot exactly at the minimum lead time", async () => {
@@ -51,11 +52,11 @@ describe("cancellation rules", () => {
   it("refuse a cancellation inside the window, telling the patient to call the clinic", async () => {
     const verdict = await cancel(new Date("2026-03-03T07:59:00Z"));
     expect(verdict.allowed).toBe(false);
-    expect(verdict.violations[0]).toMatchObject({ code: "cancellation-window", reason: expect.stringContaining("24 hours") });
+    expect(verdict.violations[0]).toMatchObject({ reason: ErrorReason.CANCELLATION_WINDOW, message: expect.stringContaining("24 hours") });
   });
 
   it("refuse cancelling an appointment that has begun", async () => {
-    expect((await cancel(new Date("2026-03-02T07:00:00Z"))).violations.map((v) => v.code)).toEqual(["slot-in-past"]);
+    expect((await cancel(new Date("2026-03-02T07:00:00Z"))).violations.map((v) => v.reason)).toEqual([ErrorReason.SLOT_IN_PAST]);
   });
 });
 

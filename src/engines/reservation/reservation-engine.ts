@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Treatment } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason } from "../../contracts/v1/errors_pb.js";
 import {
   EvaluateCancellationResponseSchema,
   EvaluateReservationResponseSchema,
@@ -27,9 +28,11 @@ export function createReservationEngine(options: ReservationEngineOptions = {}):
       const { treatment, start, now } = required(request);
       const violations: RuleViolation[] = [];
       if (start <= now) {
-        violations.push(violation("slot-in-past", "the slot has already begun"));
+        violations.push(violation(ErrorReason.SLOT_IN_PAST, "the slot has already begun"));
       } else if (start - now < treatment.minLeadMinutes * 60_000) {
-        violations.push(violation("lead-time", `${label(treatment)} must be reserved at least ${treatment.minLeadMinutes} minutes ahead`));
+        violations.push(
+          violation(ErrorReason.LEAD_TIME, `${label(treatment)} must be reserved at least ${treatment.minLeadMinutes} minutes ahead`),
+        );
       }
       return create(EvaluateReservationResponseSchema, { allowed: violations.length === 0, violations, holdSeconds });
     },
@@ -38,11 +41,11 @@ export function createReservationEngine(options: ReservationEngineOptions = {}):
       const { treatment, start, now } = required(request);
       const violations: RuleViolation[] = [];
       if (start <= now) {
-        violations.push(violation("slot-in-past", "the appointment has already begun"));
+        violations.push(violation(ErrorReason.SLOT_IN_PAST, "the appointment has already begun"));
       } else if (start - now < treatment.cancellationWindowHours * 3_600_000) {
         violations.push(
           violation(
-            "cancellation-window",
+            ErrorReason.CANCELLATION_WINDOW,
             `${label(treatment)} can be cancelled until ${treatment.cancellationWindowHours} hours before it starts; contact the clinic`,
           ),
         );
@@ -63,5 +66,5 @@ function required(request: { treatment?: Treatment; slotStart?: Timestamp; now?:
   };
 }
 
-const violation = (code: string, reason: string) => create(RuleViolationSchema, { code, reason });
+const violation = (reason: ErrorReason, message: string) => create(RuleViolationSchema, { reason, message });
 const label = (treatment: Treatment) => treatment.name || treatment.id;

@@ -10,7 +10,7 @@ import { createPatientIds } from "../../utilities/security/patient-id.js";
 import { createBookingManager } from "./booking-manager.js";
 import { BookingManagerService } from "./v1/booking_manager_pb.js";
 
-await runGrpcService("booking-manager", () => {
+await runGrpcService("booking-manager", (logger) => {
   const manager = createBookingManager({
     catalogAccess: grpcClient(CatalogAccessService, grpcTransport(serviceUrl("catalog-access"))),
     bookingAccess: grpcClient(BookingAccessService, grpcTransport(serviceUrl("booking-access"))),
@@ -18,6 +18,7 @@ await runGrpcService("booking-manager", () => {
     availabilityEngine: grpcClient(AvailabilityEngineService, grpcTransport(serviceUrl("availability-engine"))),
     reservationEngine: grpcClient(ReservationEngineService, grpcTransport(serviceUrl("reservation-engine"))),
     patientId: createPatientIds(requiredEnv("BP_PATIENT_ID_SECRET")),
+    log: logger,
   });
   return (router) => router.service(BookingManagerService, manager);
 });

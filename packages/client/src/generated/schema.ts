@@ -195,14 +195,16 @@ export interface components {
     schemas: {
         /**
          * Problem
-         * @description An RFC 9457 problem details object (application/problem+json).
+         * @description An RFC 9457 problem details object (application/problem+json). The problem types are listed at /problems.
          */
         Problem: {
             /**
-             * @description A URI naming the kind of problem.
-             * @example https://booking-platform.example/problems/validation
+             * @description Names the kind of problem: `/problems/<code>`, a page on this API that says when it happens and what to do.
+             * @example /problems/slot-taken
              */
             type: string;
+            /** @description The kind of problem as a stable machine code: act on this, never on `title` or `detail`. */
+            code: "validation" | "malformed-request" | "slot-id-invalid" | "not-found" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "unsupported-media-type" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "not-ready";
             /** @description Short summary of the kind of problem. */
             title: string;
             /** @description The HTTP status code. */
@@ -213,7 +215,7 @@ export interface components {
             instance?: string;
             /** @description For validation problems: every field that is wrong. */
             errors?: {
-                /** @description The field or parameter, e.g. `from` or `body/patient/email`. */
+                /** @description The field or parameter, e.g. `from` or `body.patient.email`. */
                 name: string;
                 reason: string;
             }[];
@@ -354,7 +356,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -388,7 +399,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -397,7 +408,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -442,7 +462,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -451,7 +471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
+            /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -460,7 +480,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -511,7 +540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Reservation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request; [slot-id-invalid](/problems/slot-id-invalid): Unknown slot id; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -520,7 +549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
+            /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -529,7 +558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description [slot-taken](/problems/slot-taken): Slot no longer available; [request-in-progress](/problems/request-in-progress): Request still in progress; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -538,7 +567,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description [body-too-large](/problems/body-too-large): Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [idempotency-key-reused](/problems/idempotency-key-reused): Idempotency-Key reused; [lead-time](/problems/lead-time): Too soon to reserve; [slot-in-past](/problems/slot-in-past): Slot already begun; [deep-link-only](/problems/deep-link-only): Book on the provider's site; [provider-not-connected](/problems/provider-not-connected): Provider not connected */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -547,7 +594,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -578,8 +634,35 @@ export interface operations {
                     "application/json": components["schemas"]["Reservation"];
                 };
             };
-            /** @description Not Found */
+            /** @description [validation](/problems/validation): Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [not-found](/problems/not-found): Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -612,7 +695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Reservation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -621,7 +704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
+            /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -630,7 +713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description [reservation-pending](/problems/reservation-pending): Reservation still being verified; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -639,7 +722,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [hold-expired](/problems/hold-expired): Hold expired; [reservation-state](/problems/reservation-state): Not possible in this state */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -648,7 +740,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [provider-error](/problems/provider-error): Provider failed; [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [not-supported](/problems/not-supported): Not supported by the provider */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -682,7 +792,7 @@ export interface operations {
                     "application/json": components["schemas"]["Reservation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -691,7 +801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
+            /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -700,7 +810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description [reservation-pending](/problems/reservation-pending): Reservation still being verified; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -709,7 +819,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [reservation-state](/problems/reservation-state): Not possible in this state; [cancellation-window](/problems/cancellation-window): Too late to cancel; [slot-in-past](/problems/slot-in-past): Slot already begun */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -718,7 +837,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [provider-error](/problems/provider-error): Provider failed; [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [not-supported](/problems/not-supported): Not supported by the provider */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -751,8 +888,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description [validation](/problems/validation): Invalid request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -806,7 +961,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable */
+            /** @description [not-ready](/problems/not-ready): Not ready */
             503: {
                 headers: {
                     [name: string]: unknown;

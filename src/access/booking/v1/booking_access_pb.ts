@@ -10,6 +10,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Reservation } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { ErrorReason } from "../../../contracts/v1/errors_pb.js";
+import { file_contracts_v1_errors } from "../../../contracts/v1/errors_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/booking/v1/booking_access.proto.
  */
 export const file_access_booking_v1_booking_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoYQmVnaW5SZXNlcnZhdGlvblJlc3BvbnNlEjAKB291dGNvbWUYASABKA4yHy5hY2Nlc3MuYm9va2luZy52MS5CZWdpbk91dGNvbWUSLgoLcmVzZXJ2YXRpb24YAiABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24SFQoNc3RvcmVkX3N0YXR1cxgDIAEoBRITCgtzdG9yZWRfYm9keRgEIAEoCSL8AgoYU2V0dGxlUmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhcKD2V4cGVjdGVkX3N0YXR1cxgCIAEoCRISCgpuZXdfc3RhdHVzGAMgASgJEhUKDXN0YXR1c19yZWFzb24YBCABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYBSABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWxlYXNlX2NsYWltGAcgASgIEjQKEGNsYWltX2V4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgJIAEoCRIXCg9yZXNwb25zZV9zdGF0dXMYCiABKAUSFQoNcmVzcG9uc2VfYm9keRgLIAEoCRInCgNub3cYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKGVNldHRsZVJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iIwoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkgKFkdldFJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iNAoeTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0EhIKCnBhdGllbnRfaWQYASABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iTAoWTGlzdExhcHNlZEhvbGRzUmVxdWVzdBIyCg5leHBpcmVkX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoXTGlzdExhcHNlZEhvbGRzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uKp8BCgxCZWdpbk91dGNvbWUSHQoZQkVHSU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUJFR0lOX09VVENPTUVfU1RBUlRFRBABEhgKFEJFR0lOX09VVENPTUVfUkVQTEFZEAISHQoZQkVHSU5fT1VUQ09NRV9JTl9QUk9HUkVTUxADEhwKGEJFR0lOX09VVENPTUVfS0VZX1JFVVNFRBAEMsoFChRCb29raW5nQWNjZXNzU2VydmljZRJrChBCZWdpblJlc2VydmF0aW9uEiouYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlcXVlc3QaKy5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVzcG9uc2USbgoRU2V0dGxlUmVzZXJ2YXRpb24SKy5hY2Nlc3MuYm9va2luZy52MS5TZXR0bGVSZXNlcnZhdGlvblJlcXVlc3QaLC5hY2Nlc3MuYm9va2luZy52MS5TZXR0bGVSZXNlcnZhdGlvblJlc3BvbnNlEmUKDkdldFJlc2VydmF0aW9uEiguYWNjZXNzLmJvb2tpbmcudjEuR2V0UmVzZXJ2YXRpb25SZXF1ZXN0GikuYWNjZXNzLmJvb2tpbmcudjEuR2V0UmVzZXJ2YXRpb25SZXNwb25zZRKAAQoXTGlzdFBhdGllbnRSZXNlcnZhdGlvbnMSMS5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QaMi5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEoABChdMaXN0UGVuZGluZ1Jlc2VydmF0aW9ucxIxLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVxdWVzdBoyLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVzcG9uc2USaAoPTGlzdExhcHNlZEhvbGRzEikuYWNjZXNzLmJvb2tpbmcudjEuTGlzdExhcHNlZEhvbGRzUmVxdWVzdBoqLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RMYXBzZWRIb2xkc1Jlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCgdSZWZ1c2FsEikKBnJlYXNvbhgBIAEoDjIZLmNvbnRyYWN0cy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJIqkBChhCZWdpblJlc2VydmF0aW9uUmVzcG9uc2USMAoHb3V0Y29tZRgBIAEoDjIfLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luT3V0Y29tZRIuCgtyZXNlcnZhdGlvbhgCIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhIrCgdyZWZ1c2FsGAMgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbCKyAQoRUmVjb3JkSG9sZFJlcXVlc3QSCgoCaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAQgASgJEicKA25vdxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKFFJlY29yZEJvb2tpbmdSZXF1ZXN0EgoKAmlkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJEhUKDXN0YXR1c19yZWFzb24YAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChRSZWNvcmRSZWxlYXNlUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgdyZWZ1c2FsGAIgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImcKGVJlY29yZENhbmNlbGxhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSFQoNc3RhdHVzX3JlYXNvbhgCIAEoCRInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKE1JlY29yZEV4cGlyeVJlcXVlc3QSCgoCaWQYASABKAkSFQoNc3RhdHVzX3JlYXNvbhgCIAEoCRInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKE1JlY29yZGVkUmVzZXJ2YXRpb24SLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iIwoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkgKFkdldFJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iNAoeTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0EhIKCnBhdGllbnRfaWQYASABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iTAoWTGlzdExhcHNlZEhvbGRzUmVxdWVzdBIyCg5leHBpcmVkX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoXTGlzdExhcHNlZEhvbGRzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uKp8BCgxCZWdpbk91dGNvbWUSHQoZQkVHSU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUJFR0lOX09VVENPTUVfU1RBUlRFRBABEhgKFEJFR0lOX09VVENPTUVfUkVQTEFZEAISHQoZQkVHSU5fT1VUQ09NRV9JTl9QUk9HUkVTUxADEhwKGEJFR0lOX09VVENPTUVfS0VZX1JFVVNFRBAEMsYIChRCb29raW5nQWNjZXNzU2VydmljZRJrChBCZWdpblJlc2VydmF0aW9uEiouYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlcXVlc3QaKy5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVzcG9uc2USWgoKUmVjb3JkSG9sZBIkLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEhvbGRSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJgCg1SZWNvcmRCb29raW5nEicuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQm9va2luZ1JlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEmAKDVJlY29yZFJlbGVhc2USJy5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRSZWxlYXNlUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SagoSUmVjb3JkQ2FuY2VsbGF0aW9uEiwuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQ2FuY2VsbGF0aW9uUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SXgoMUmVjb3JkRXhwaXJ5EiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkRXhwaXJ5UmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SZQoOR2V0UmVzZXJ2YXRpb24SKC5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaKS5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlc3BvbnNlEoABChdMaXN0UGF0aWVudFJlc2VydmF0aW9ucxIxLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVxdWVzdBoyLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USgAEKF0xpc3RQZW5kaW5nUmVzZXJ2YXRpb25zEjEuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0GjIuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRJoCg9MaXN0TGFwc2VkSG9sZHMSKS5hY2Nlc3MuYm9va2luZy52MS5MaXN0TGFwc2VkSG9sZHNSZXF1ZXN0GiouYWNjZXNzLmJvb2tpbmcudjEuTGlzdExhcHNlZEhvbGRzUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message access.booking.v1.BeginReservationRequest
@@ -55,6 +57,30 @@ export const BeginReservationRequestSchema: GenMessage<BeginReservationRequest> 
   messageDesc(file_access_booking_v1_booking_access, 0);
 
 /**
+ * Why a request was refused, kept to answer its retries the same way.
+ *
+ * @generated from message access.booking.v1.Refusal
+ */
+export type Refusal = Message<"access.booking.v1.Refusal"> & {
+  /**
+   * @generated from field: contracts.v1.ErrorReason reason = 1;
+   */
+  reason: ErrorReason;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message access.booking.v1.Refusal.
+ * Use `create(RefusalSchema)` to create a new message.
+ */
+export const RefusalSchema: GenMessage<Refusal> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 1);
+
+/**
  * @generated from message access.booking.v1.BeginReservationResponse
  */
 export type BeginReservationResponse = Message<"access.booking.v1.BeginReservationResponse"> & {
@@ -64,21 +90,19 @@ export type BeginReservationResponse = Message<"access.booking.v1.BeginReservati
   outcome: BeginOutcome;
 
   /**
+   * STARTED: the new pending reservation. REPLAY: the reservation as the
+   * first answer showed it, unless that answer was a refusal.
+   *
    * @generated from field: contracts.v1.Reservation reservation = 2;
    */
   reservation?: Reservation | undefined;
 
   /**
-   * For REPLAY: the first response, as the API sent it.
+   * REPLAY of a refused request: the refusal to answer again.
    *
-   * @generated from field: int32 stored_status = 3;
+   * @generated from field: access.booking.v1.Refusal refusal = 3;
    */
-  storedStatus: number;
-
-  /**
-   * @generated from field: string stored_body = 4;
-   */
-  storedBody: string;
+  refusal?: Refusal | undefined;
 };
 
 /**
@@ -86,26 +110,26 @@ export type BeginReservationResponse = Message<"access.booking.v1.BeginReservati
  * Use `create(BeginReservationResponseSchema)` to create a new message.
  */
 export const BeginReservationResponseSchema: GenMessage<BeginReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 1);
+  messageDesc(file_access_booking_v1_booking_access, 2);
 
 /**
- * @generated from message access.booking.v1.SettleReservationRequest
+ * @generated from message access.booking.v1.RecordHoldRequest
  */
-export type SettleReservationRequest = Message<"access.booking.v1.SettleReservationRequest"> & {
+export type RecordHoldRequest = Message<"access.booking.v1.RecordHoldRequest"> & {
   /**
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * @generated from field: string expected_status = 2;
+   * @generated from field: string provider_booking_ref = 2;
    */
-  expectedStatus: string;
+  providerBookingRef: string;
 
   /**
-   * @generated from field: string new_status = 3;
+   * @generated from field: google.protobuf.Timestamp hold_expires_at = 3;
    */
-  newStatus: string;
+  holdExpiresAt?: Timestamp | undefined;
 
   /**
    * @generated from field: string status_reason = 4;
@@ -113,63 +137,137 @@ export type SettleReservationRequest = Message<"access.booking.v1.SettleReservat
   statusReason: string;
 
   /**
-   * @generated from field: string provider_booking_ref = 5;
-   */
-  providerBookingRef: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp hold_expires_at = 6;
-   */
-  holdExpiresAt?: Timestamp | undefined;
-
-  /**
-   * Free the slot claim (cancelled, released, expired).
-   *
-   * @generated from field: bool release_claim = 7;
-   */
-  releaseClaim: boolean;
-
-  /**
-   * Keep the claim but let it lapse at this instant (a hold).
-   *
-   * @generated from field: google.protobuf.Timestamp claim_expires_at = 8;
-   */
-  claimExpiresAt?: Timestamp | undefined;
-
-  /**
-   * Complete the idempotency key with this response.
-   *
-   * @generated from field: string idempotency_key = 9;
-   */
-  idempotencyKey: string;
-
-  /**
-   * @generated from field: int32 response_status = 10;
-   */
-  responseStatus: number;
-
-  /**
-   * @generated from field: string response_body = 11;
-   */
-  responseBody: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp now = 12;
+   * @generated from field: google.protobuf.Timestamp now = 5;
    */
   now?: Timestamp | undefined;
 };
 
 /**
- * Describes the message access.booking.v1.SettleReservationRequest.
- * Use `create(SettleReservationRequestSchema)` to create a new message.
+ * Describes the message access.booking.v1.RecordHoldRequest.
+ * Use `create(RecordHoldRequestSchema)` to create a new message.
  */
-export const SettleReservationRequestSchema: GenMessage<SettleReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 2);
+export const RecordHoldRequestSchema: GenMessage<RecordHoldRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 3);
 
 /**
- * @generated from message access.booking.v1.SettleReservationResponse
+ * @generated from message access.booking.v1.RecordBookingRequest
  */
-export type SettleReservationResponse = Message<"access.booking.v1.SettleReservationResponse"> & {
+export type RecordBookingRequest = Message<"access.booking.v1.RecordBookingRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string provider_booking_ref = 2;
+   */
+  providerBookingRef: string;
+
+  /**
+   * @generated from field: string status_reason = 3;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 4;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordBookingRequest.
+ * Use `create(RecordBookingRequestSchema)` to create a new message.
+ */
+export const RecordBookingRequestSchema: GenMessage<RecordBookingRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 4);
+
+/**
+ * @generated from message access.booking.v1.RecordReleaseRequest
+ */
+export type RecordReleaseRequest = Message<"access.booking.v1.RecordReleaseRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why, for the reservation's status_reason and the retried request's answer.
+   *
+   * @generated from field: access.booking.v1.Refusal refusal = 2;
+   */
+  refusal?: Refusal | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordReleaseRequest.
+ * Use `create(RecordReleaseRequestSchema)` to create a new message.
+ */
+export const RecordReleaseRequestSchema: GenMessage<RecordReleaseRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 5);
+
+/**
+ * @generated from message access.booking.v1.RecordCancellationRequest
+ */
+export type RecordCancellationRequest = Message<"access.booking.v1.RecordCancellationRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string status_reason = 2;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordCancellationRequest.
+ * Use `create(RecordCancellationRequestSchema)` to create a new message.
+ */
+export const RecordCancellationRequestSchema: GenMessage<RecordCancellationRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 6);
+
+/**
+ * @generated from message access.booking.v1.RecordExpiryRequest
+ */
+export type RecordExpiryRequest = Message<"access.booking.v1.RecordExpiryRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string status_reason = 2;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordExpiryRequest.
+ * Use `create(RecordExpiryRequestSchema)` to create a new message.
+ */
+export const RecordExpiryRequestSchema: GenMessage<RecordExpiryRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 7);
+
+/**
+ * @generated from message access.booking.v1.RecordedReservation
+ */
+export type RecordedReservation = Message<"access.booking.v1.RecordedReservation"> & {
   /**
    * @generated from field: contracts.v1.Reservation reservation = 1;
    */
@@ -177,11 +275,11 @@ export type SettleReservationResponse = Message<"access.booking.v1.SettleReserva
 };
 
 /**
- * Describes the message access.booking.v1.SettleReservationResponse.
- * Use `create(SettleReservationResponseSchema)` to create a new message.
+ * Describes the message access.booking.v1.RecordedReservation.
+ * Use `create(RecordedReservationSchema)` to create a new message.
  */
-export const SettleReservationResponseSchema: GenMessage<SettleReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 3);
+export const RecordedReservationSchema: GenMessage<RecordedReservation> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 8);
 
 /**
  * @generated from message access.booking.v1.GetReservationRequest
@@ -198,7 +296,7 @@ export type GetReservationRequest = Message<"access.booking.v1.GetReservationReq
  * Use `create(GetReservationRequestSchema)` to create a new message.
  */
 export const GetReservationRequestSchema: GenMessage<GetReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 4);
+  messageDesc(file_access_booking_v1_booking_access, 9);
 
 /**
  * @generated from message access.booking.v1.GetReservationResponse
@@ -215,7 +313,7 @@ export type GetReservationResponse = Message<"access.booking.v1.GetReservationRe
  * Use `create(GetReservationResponseSchema)` to create a new message.
  */
 export const GetReservationResponseSchema: GenMessage<GetReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 5);
+  messageDesc(file_access_booking_v1_booking_access, 10);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsRequest
@@ -232,7 +330,7 @@ export type ListPatientReservationsRequest = Message<"access.booking.v1.ListPati
  * Use `create(ListPatientReservationsRequestSchema)` to create a new message.
  */
 export const ListPatientReservationsRequestSchema: GenMessage<ListPatientReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 6);
+  messageDesc(file_access_booking_v1_booking_access, 11);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsResponse
@@ -249,7 +347,7 @@ export type ListPatientReservationsResponse = Message<"access.booking.v1.ListPat
  * Use `create(ListPatientReservationsResponseSchema)` to create a new message.
  */
 export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 7);
+  messageDesc(file_access_booking_v1_booking_access, 12);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsRequest
@@ -266,7 +364,7 @@ export type ListPendingReservationsRequest = Message<"access.booking.v1.ListPend
  * Use `create(ListPendingReservationsRequestSchema)` to create a new message.
  */
 export const ListPendingReservationsRequestSchema: GenMessage<ListPendingReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 8);
+  messageDesc(file_access_booking_v1_booking_access, 13);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsResponse
@@ -283,7 +381,7 @@ export type ListPendingReservationsResponse = Message<"access.booking.v1.ListPen
  * Use `create(ListPendingReservationsResponseSchema)` to create a new message.
  */
 export const ListPendingReservationsResponseSchema: GenMessage<ListPendingReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 9);
+  messageDesc(file_access_booking_v1_booking_access, 14);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsRequest
@@ -300,7 +398,7 @@ export type ListLapsedHoldsRequest = Message<"access.booking.v1.ListLapsedHoldsR
  * Use `create(ListLapsedHoldsRequestSchema)` to create a new message.
  */
 export const ListLapsedHoldsRequestSchema: GenMessage<ListLapsedHoldsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 10);
+  messageDesc(file_access_booking_v1_booking_access, 15);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsResponse
@@ -317,7 +415,7 @@ export type ListLapsedHoldsResponse = Message<"access.booking.v1.ListLapsedHolds
  * Use `create(ListLapsedHoldsResponseSchema)` to create a new message.
  */
 export const ListLapsedHoldsResponseSchema: GenMessage<ListLapsedHoldsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 11);
+  messageDesc(file_access_booking_v1_booking_access, 16);
 
 /**
  * @generated from enum access.booking.v1.BeginOutcome
@@ -329,14 +427,14 @@ export enum BeginOutcome {
   UNSPECIFIED = 0,
 
   /**
-   * Slot claimed, reservation pending: go ahead and ask the provider.
+   * Slot taken for it, reservation pending: go ahead and ask the provider.
    *
    * @generated from enum value: BEGIN_OUTCOME_STARTED = 1;
    */
   STARTED = 1,
 
   /**
-   * The key was used before with this body and is complete: answer with the stored response.
+   * The key was used before with this body and is complete: answer as then.
    *
    * @generated from enum value: BEGIN_OUTCOME_REPLAY = 2;
    */
@@ -368,10 +466,10 @@ export const BeginOutcomeSchema: GenEnum<BeginOutcome> = /*@__PURE__*/
  */
 export const BookingAccessService: GenService<{
   /**
-   * Claims the provider slot, records the reservation as pending and the
-   * idempotency key as in progress, all in one transaction. A slot already
-   * claimed fails with ALREADY_EXISTS; a known idempotency key answers with
-   * what happened to it instead (see BeginReservationResponse.outcome).
+   * Records a new reservation as pending, takes its provider slot for it and
+   * marks its idempotency key as in progress, all at once. A slot another
+   * reservation has fails with reason SLOT_UNAVAILABLE; a known idempotency
+   * key answers with what happened to it instead (BeginReservationResponse).
    *
    * @generated from rpc access.booking.v1.BookingAccessService.BeginReservation
    */
@@ -381,16 +479,58 @@ export const BookingAccessService: GenService<{
     output: typeof BeginReservationResponseSchema;
   },
   /**
-   * Moves a reservation from one status to another, only if it still has the
-   * expected status (FAILED_PRECONDITION otherwise). Releasing frees the slot
-   * claim in the same transaction; a stored response completes the key.
+   * The provider holds the slot until hold_expires_at: pending -> held. The
+   * slot stays the reservation's until then, and no longer.
    *
-   * @generated from rpc access.booking.v1.BookingAccessService.SettleReservation
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordHold
    */
-  settleReservation: {
+  recordHold: {
     methodKind: "unary";
-    input: typeof SettleReservationRequestSchema;
-    output: typeof SettleReservationResponseSchema;
+    input: typeof RecordHoldRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
+   * The provider booked the slot: pending or held -> confirmed. The slot is
+   * the reservation's for good. Reason SLOT_CLAIM_LOST when a lapsed hold's
+   * slot went to another reservation meanwhile.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordBooking
+   */
+  recordBooking: {
+    methodKind: "unary";
+    input: typeof RecordBookingRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
+   * The provider did not take it: pending -> released. The slot is free again
+   * here, and a retry of the request that began it gets `refusal` again.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordRelease
+   */
+  recordRelease: {
+    methodKind: "unary";
+    input: typeof RecordReleaseRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
+   * Cancelled: held or confirmed -> cancelled. The slot is free again here.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordCancellation
+   */
+  recordCancellation: {
+    methodKind: "unary";
+    input: typeof RecordCancellationRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
+   * The hold lapsed unconfirmed: held -> expired. The slot is free again here.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordExpiry
+   */
+  recordExpiry: {
+    methodKind: "unary";
+    input: typeof RecordExpiryRequestSchema;
+    output: typeof RecordedReservationSchema;
   },
   /**
    * @generated from rpc access.booking.v1.BookingAccessService.GetReservation
@@ -420,7 +560,7 @@ export const BookingAccessService: GenService<{
   },
   /**
    * Reservations still held whose hold lapsed before `expired_before`: for the
-   * reconciler to mark expired (reads already show them expired).
+   * reconciler to record as expired (reads already show them expired).
    *
    * @generated from rpc access.booking.v1.BookingAccessService.ListLapsedHolds
    */

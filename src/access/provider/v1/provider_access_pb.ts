@@ -4,9 +4,12 @@
 
 // ProviderAccess: how each booking provider speaks. One adapter per protocol
 // behind this contract; provider instances (base URL, credentials) are config.
+// Failures carry a google.rpc.ErrorInfo whose reason is a PROVIDER_* value of
+// contracts.v1.ErrorReason (or SLOT_UNAVAILABLE, a business answer), with the
+// provider_instance_id in its metadata.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ProviderSlot, TimeWindow } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -17,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/provider/v1/provider_access.proto.
  */
 export const file_access_provider_v1_provider_access: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJInQKD1Byb3ZpZGVyQm9va2luZxIcChRwcm92aWRlcl9ib29raW5nX3JlZhgBIAEoCRIOCgZzdGF0dXMYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFChJGaW5kQm9va2luZ1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJIksKE0ZpbmRCb29raW5nUmVzcG9uc2USNAoHYm9va2luZxgBIAEoCzIjLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCJ+ChBQcm92aWRlckluc3RhbmNlEgoKAmlkGAEgASgJEg8KB2FkYXB0ZXIYAiABKAkSNgoMY2FwYWJpbGl0aWVzGAMgASgLMiAuYWNjZXNzLnByb3ZpZGVyLnYxLkNhcGFiaWxpdGllcxIVCg1jaXJjdWl0X3N0YXRlGAQgASgJIlQKGURlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USNwoJcHJvdmlkZXJzGAEgAygLMiQuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVySW5zdGFuY2UytwUKFVByb3ZpZGVyQWNjZXNzU2VydmljZRJkCg1GaW5kT3BlblNsb3RzEiguYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXF1ZXN0GikuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXNwb25zZRJwChFEZXNjcmliZVByb3ZpZGVycxIsLmFjY2Vzcy5wcm92aWRlci52MS5EZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QaLS5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRJUCghIb2xkU2xvdBIjLmFjY2Vzcy5wcm92aWRlci52MS5Ib2xkU2xvdFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEloKC0NvbmZpcm1Ib2xkEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkNvbmZpcm1Ib2xkUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSVAoIQm9va1Nsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuQm9va1Nsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCg1DYW5jZWxCb29raW5nEiguYWNjZXNzLnByb3ZpZGVyLnYxLkNhbmNlbEJvb2tpbmdSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCgtGaW5kQm9va2luZxImLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kQm9va2luZ1JlcXVlc3QaJy5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIp8BCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKEkZpbmRCb29raW5nUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiSwoTRmluZEJvb2tpbmdSZXNwb25zZRI0Cgdib29raW5nGAEgASgLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyKdAQoURmluZE9wZW5TbG90c1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfY2xpbmljX2NvZGUYAiABKAkSHwoXcHJvdmlkZXJfdHJlYXRtZW50X2NvZGUYAyABKAkSKAoGd2luZG93GAQgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3ciQgoVRmluZE9wZW5TbG90c1Jlc3BvbnNlEikKBXNsb3RzGAEgAygLMhouY29udHJhY3RzLnYxLlByb3ZpZGVyU2xvdCIaChhEZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QidwoMQ2FwYWJpbGl0aWVzEhUKDXN1cHBvcnRzX2hvbGQYASABKAgSFAoMYm9va2luZ19tb2RlGAIgASgJEhMKC2FzeW5jX3dyaXRlGAMgASgIEhQKDHB1c2hfY2hhbmdlcxgEIAEoCBIPCgdjYXRhbG9nGAUgASgIIn4KEFByb3ZpZGVySW5zdGFuY2USCgoCaWQYASABKAkSDwoHYWRhcHRlchgCIAEoCRI2CgxjYXBhYmlsaXRpZXMYAyABKAsyIC5hY2Nlc3MucHJvdmlkZXIudjEuQ2FwYWJpbGl0aWVzEhUKDWNpcmN1aXRfc3RhdGUYBCABKAkiVAoZRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRI3Cglwcm92aWRlcnMYASADKAsyJC5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJJbnN0YW5jZSqtAQoVUHJvdmlkZXJCb29raW5nU3RhdHVzEicKI1BST1ZJREVSX0JPT0tJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIAocUFJPVklERVJfQk9PS0lOR19TVEFUVVNfSEVMRBABEiIKHlBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0JPT0tFRBACEiUKIVBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0NBTkNFTExFRBADMrcFChVQcm92aWRlckFjY2Vzc1NlcnZpY2USZAoNRmluZE9wZW5TbG90cxIoLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVzcG9uc2UScAoRRGVzY3JpYmVQcm92aWRlcnMSLC5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0Gi0uYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USVAoISG9sZFNsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuSG9sZFNsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJaCgtDb25maXJtSG9sZBImLmFjY2Vzcy5wcm92aWRlci52MS5Db25maXJtSG9sZFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nElQKCEJvb2tTbG90EiMuYWNjZXNzLnByb3ZpZGVyLnYxLkJvb2tTbG90UmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoNQ2FuY2VsQm9va2luZxIoLmFjY2Vzcy5wcm92aWRlci52MS5DYW5jZWxCb29raW5nUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoLRmluZEJvb2tpbmcSJi5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXF1ZXN0GicuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRCb29raW5nUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
 
 /**
  * Who the booking is for, as the provider needs it. Personal data.
@@ -193,11 +196,9 @@ export type ProviderBooking = Message<"access.provider.v1.ProviderBooking"> & {
   providerBookingRef: string;
 
   /**
-   * held | booked | cancelled
-   *
-   * @generated from field: string status = 2;
+   * @generated from field: access.provider.v1.ProviderBookingStatus status = 2;
    */
-  status: string;
+  status: ProviderBookingStatus;
 
   /**
    * @generated from field: google.protobuf.Timestamp hold_expires_at = 3;
@@ -410,6 +411,39 @@ export const DescribeProvidersResponseSchema: GenMessage<DescribeProvidersRespon
   messageDesc(file_access_provider_v1_provider_access, 13);
 
 /**
+ * What the provider says it has under a booking reference.
+ *
+ * @generated from enum access.provider.v1.ProviderBookingStatus
+ */
+export enum ProviderBookingStatus {
+  /**
+   * @generated from enum value: PROVIDER_BOOKING_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PROVIDER_BOOKING_STATUS_HELD = 1;
+   */
+  HELD = 1,
+
+  /**
+   * @generated from enum value: PROVIDER_BOOKING_STATUS_BOOKED = 2;
+   */
+  BOOKED = 2,
+
+  /**
+   * @generated from enum value: PROVIDER_BOOKING_STATUS_CANCELLED = 3;
+   */
+  CANCELLED = 3,
+}
+
+/**
+ * Describes the enum access.provider.v1.ProviderBookingStatus.
+ */
+export const ProviderBookingStatusSchema: GenEnum<ProviderBookingStatus> = /*@__PURE__*/
+  enumDesc(file_access_provider_v1_provider_access, 0);
+
+/**
  * @generated from service access.provider.v1.ProviderAccessService
  */
 export const ProviderAccessService: GenService<{
@@ -431,7 +465,7 @@ export const ProviderAccessService: GenService<{
   },
   /**
    * Holds a slot for a while (capability supports_hold). A slot the provider
-   * no longer has fails with FAILED_PRECONDITION.
+   * no longer has fails with reason SLOT_UNAVAILABLE.
    *
    * @generated from rpc access.provider.v1.ProviderAccessService.HoldSlot
    */
@@ -441,7 +475,8 @@ export const ProviderAccessService: GenService<{
     output: typeof ProviderBookingSchema;
   },
   /**
-   * Turns a hold into a booking.
+   * Turns a hold into a booking. A hold the provider no longer has fails with
+   * reason SLOT_UNAVAILABLE.
    *
    * @generated from rpc access.provider.v1.ProviderAccessService.ConfirmHold
    */
@@ -452,7 +487,7 @@ export const ProviderAccessService: GenService<{
   },
   /**
    * Books a slot directly (booking_mode api). A slot the provider no longer
-   * has fails with FAILED_PRECONDITION.
+   * has fails with reason SLOT_UNAVAILABLE.
    *
    * @generated from rpc access.provider.v1.ProviderAccessService.BookSlot
    */

@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { validationProblem } from "../problem-details.js";
-import { ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
+import { validationProblem } from "../problems/problem-details.js";
+import { alwaysPossible, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
 
 const maxRangeDays = 31;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -51,7 +51,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
             providers: Type.Array(ref(ProviderOutcomeSchema)),
             nextPageToken: Type.Optional(Type.String()),
           }),
-          ...problemResponses(400, 404, 503),
+          ...problemResponses("validation", "not-found", "provider-unavailable", ...alwaysPossible),
         },
       },
     },

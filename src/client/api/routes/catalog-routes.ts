@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { ClinicSchema, problemResponses, ref, TreatmentSchema } from "../schemas.js";
+import { alwaysPossible, ClinicSchema, problemResponses, ref, TreatmentSchema } from "../schemas.js";
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
   app.get(
@@ -11,7 +11,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         operationId: "listTreatments",
         tags: ["catalog"],
         summary: "Every treatment in the catalog",
-        response: { 200: Type.Object({ items: Type.Array(ref(TreatmentSchema)) }), ...problemResponses(503) },
+        response: { 200: Type.Object({ items: Type.Array(ref(TreatmentSchema)) }), ...problemResponses(...alwaysPossible) },
       },
     },
     // The response schema serializes exactly its own fields, so the contract's messages go out as they are.
@@ -28,7 +28,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         querystring: Type.Object({
           treatment: Type.Optional(Type.String({ minLength: 1, description: "Only clinics offering this treatment id." })),
         }),
-        response: { 200: Type.Object({ items: Type.Array(ref(ClinicSchema)) }), ...problemResponses(400, 503) },
+        response: { 200: Type.Object({ items: Type.Array(ref(ClinicSchema)) }), ...problemResponses("validation", ...alwaysPossible) },
       },
     },
     async (request) => ({ items: (await bookingManager.listClinics({ treatmentId: request.query.treatment ?? "" })).clinics }),

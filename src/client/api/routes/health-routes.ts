@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { sendProblem } from "../problem-details.js";
+import { sendProblem } from "../problems/problem-details.js";
 import { problemResponses } from "../schemas.js";
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<boolean> }> = async (app, { ready }) => {
@@ -24,12 +24,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<bool
         operationId: "ready",
         tags: ["operations"],
         summary: "Readiness: the services behind the API answer",
-        response: { 200: Type.Object({ status: Type.Literal("ready") }), ...problemResponses(503) },
+        response: { 200: Type.Object({ status: Type.Literal("ready") }), ...problemResponses("not-ready") },
       },
     },
     async (request, reply) => {
       const ok = await ready().catch(() => false);
-      if (!ok) return sendProblem(request, reply, 503, "not-ready", "the booking manager does not answer");
+      if (!ok) return sendProblem(request, reply, "not-ready", "the booking manager does not answer");
       return { status: "ready" as const };
     },
   );

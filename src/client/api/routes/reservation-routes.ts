@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Static, Type } from "@sinclair/typebox";
+import { ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { PatientSchema, problemResponses, ReservationSchema, ref } from "../schemas.js";
+import { alwaysPossible, bodyLess, PatientSchema, problemResponses, ReservationSchema, ref, withBody } from "../schemas.js";
 
 const idempotencyKey = Type.Object({
   "idempotency-key": Type.String({
@@ -37,7 +38,26 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
           patient: ref(PatientSchema),
           note: Type.Optional(Type.String({ maxLength: 1000 })),
         }),
-        response: { 201: ref(ReservationSchema), 202: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
+        response: {
+          201: ref(ReservationSchema),
+          202: ref(ReservationSchema),
+          ...problemResponses(
+            "validation",
+            "slot-id-invalid",
+            "not-found",
+            "slot-taken",
+            "request-in-progress",
+            "concurrent-change",
+            "idempotency-key-reused",
+            "lead-time",
+            "slot-in-past",
+            "deep-link-only",
+            "provider-not-connected",
+            "provider-unavailable",
+            ...withBody,
+            ...alwaysPossible,
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -73,7 +93,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         tags,
         summary: "Look up a reservation",
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses(404) },
+        response: { 200: ref(ReservationSchema), ...problemResponses("validation", "not-found", ...alwaysPossible) },
       },
     },
     async (request) => toReservation(await bookingManager.getReservation({ id: request.params.reservationId })),
@@ -89,7 +109,22 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         description: "Confirming a confirmed reservation returns it unchanged. 422 when the hold has expired.",
         headers: idempotencyKey,
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
+        response: {
+          200: ref(ReservationSchema),
+          ...problemResponses(
+            "validation",
+            "not-found",
+            "hold-expired",
+            "reservation-state",
+            "reservation-pending",
+            "concurrent-change",
+            "provider-error",
+            "not-supported",
+            "provider-unavailable",
+            ...bodyLess,
+            ...alwaysPossible,
+          ),
+        },
       },
     },
     async (request) => toReservation(await bookingManager.confirmReservation({ id: request.params.reservationId })),
@@ -107,7 +142,23 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
           "409 while the reservation is still pending verification.",
         headers: idempotencyKey,
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses(400, 404, 409, 422, 503) },
+        response: {
+          200: ref(ReservationSchema),
+          ...problemResponses(
+            "validation",
+            "not-found",
+            "reservation-state",
+            "reservation-pending",
+            "cancellation-window",
+            "slot-in-past",
+            "concurrent-change",
+            "provider-error",
+            "not-supported",
+            "provider-unavailable",
+            ...bodyLess,
+            ...alwaysPossible,
+          ),
+        },
       },
     },
     async (request) => toReservation(await bookingManager.cancelReservation({ id: request.params.reservationId })),
@@ -122,7 +173,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         summary: "A patient's reservations, by start",
         description: "patientId is the opaque id every reservation of the patient carries; it never contains personal data.",
         params: Type.Object({ patientId: Type.String({ minLength: 1, maxLength: 100 }) }),
-        response: { 200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }), ...problemResponses(400) },
+        response: { 200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }), ...problemResponses("validation", ...alwaysPossible) },
       },
     },
     async (request) => {
@@ -151,11 +202,25 @@ function canonicalJson(value: unknown): string {
 /** The response shape, straight from the route schema, so the two cannot drift apart. */
 type ReservationBody = Static<typeof ReservationSchema>;
 
+const statusNames: Record<Exclude<ReservationStatus, ReservationStatus.UNSPECIFIED>, ReservationBody["status"]> = {
+  [ReservationStatus.PENDING]: "pending",
+  [ReservationStatus.HELD]: "held",
+  [ReservationStatus.CONFIRMED]: "confirmed",
+  [ReservationStatus.CANCELLED]: "cancelled",
+  [ReservationStatus.RELEASED]: "released",
+  [ReservationStatus.EXPIRED]: "expired",
+};
+
+function statusName(status: ReservationStatus): ReservationBody["status"] {
+  if (status === ReservationStatus.UNSPECIFIED) throw new Error("the manager answered a reservation without a status");
+  return statusNames[status];
+}
+
 function toReservation(result: ReservationResult): ReservationBody {
   const r = result.reservation!;
   return {
     id: r.id,
-    status: r.status as ReservationBody["status"],
+    status: statusName(r.status),
     slotId: r.slotId,
     treatmentId: r.treatmentId,
     clinicId: r.clinicId,

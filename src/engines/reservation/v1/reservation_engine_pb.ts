@@ -9,6 +9,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { ErrorReason } from "../../../contracts/v1/errors_pb.js";
+import { file_contracts_v1_errors } from "../../../contracts/v1/errors_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file engines/reservation/v1/reservation_engine.proto.
  */
 export const file_engines_reservation_v1_reservation_engine: GenFile = /*@__PURE__*/
-  fileDesc("Ci9lbmdpbmVzL3Jlc2VydmF0aW9uL3YxL3Jlc2VydmF0aW9uX2VuZ2luZS5wcm90bxIWZW5naW5lcy5yZXNlcnZhdGlvbi52MSKhAQoaRXZhbHVhdGVSZXNlcnZhdGlvblJlcXVlc3QSKgoJdHJlYXRtZW50GAEgASgLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudBIuCgpzbG90X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi0KDVJ1bGVWaW9sYXRpb24SDAoEY29kZRgBIAEoCRIOCgZyZWFzb24YAiABKAkifwobRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEg8KB2FsbG93ZWQYASABKAgSOQoKdmlvbGF0aW9ucxgCIAMoCzIlLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuUnVsZVZpb2xhdGlvbhIUCgxob2xkX3NlY29uZHMYAyABKAUiogEKG0V2YWx1YXRlQ2FuY2VsbGF0aW9uUmVxdWVzdBIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50Ei4KCnNsb3Rfc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA25vdxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagocRXZhbHVhdGVDYW5jZWxsYXRpb25SZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEjkKCnZpb2xhdGlvbnMYAiADKAsyJS5lbmdpbmVzLnJlc2VydmF0aW9uLnYxLlJ1bGVWaW9sYXRpb24yngIKGFJlc2VydmF0aW9uRW5naW5lU2VydmljZRJ+ChNFdmFsdWF0ZVJlc2VydmF0aW9uEjIuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZVJlc2VydmF0aW9uUmVxdWVzdBozLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEoEBChRFdmFsdWF0ZUNhbmNlbGxhdGlvbhIzLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVDYW5jZWxsYXRpb25SZXF1ZXN0GjQuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZUNhbmNlbGxhdGlvblJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("Ci9lbmdpbmVzL3Jlc2VydmF0aW9uL3YxL3Jlc2VydmF0aW9uX2VuZ2luZS5wcm90bxIWZW5naW5lcy5yZXNlcnZhdGlvbi52MSKhAQoaRXZhbHVhdGVSZXNlcnZhdGlvblJlcXVlc3QSKgoJdHJlYXRtZW50GAEgASgLMhcuY29udHJhY3RzLnYxLlRyZWF0bWVudBIuCgpzbG90X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKDVJ1bGVWaW9sYXRpb24SKQoGcmVhc29uGAEgASgOMhkuY29udHJhY3RzLnYxLkVycm9yUmVhc29uEg8KB21lc3NhZ2UYAiABKAkifwobRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEg8KB2FsbG93ZWQYASABKAgSOQoKdmlvbGF0aW9ucxgCIAMoCzIlLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuUnVsZVZpb2xhdGlvbhIUCgxob2xkX3NlY29uZHMYAyABKAUiogEKG0V2YWx1YXRlQ2FuY2VsbGF0aW9uUmVxdWVzdBIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50Ei4KCnNsb3Rfc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA25vdxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagocRXZhbHVhdGVDYW5jZWxsYXRpb25SZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEjkKCnZpb2xhdGlvbnMYAiADKAsyJS5lbmdpbmVzLnJlc2VydmF0aW9uLnYxLlJ1bGVWaW9sYXRpb24yngIKGFJlc2VydmF0aW9uRW5naW5lU2VydmljZRJ+ChNFdmFsdWF0ZVJlc2VydmF0aW9uEjIuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZVJlc2VydmF0aW9uUmVxdWVzdBozLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEoEBChRFdmFsdWF0ZUNhbmNlbGxhdGlvbhIzLmVuZ2luZXMucmVzZXJ2YXRpb24udjEuRXZhbHVhdGVDYW5jZWxsYXRpb25SZXF1ZXN0GjQuZW5naW5lcy5yZXNlcnZhdGlvbi52MS5FdmFsdWF0ZUNhbmNlbGxhdGlvblJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message engines.reservation.v1.EvaluateReservationRequest
@@ -54,16 +56,18 @@ export const EvaluateReservationRequestSchema: GenMessage<EvaluateReservationReq
  */
 export type RuleViolation = Message<"engines.reservation.v1.RuleViolation"> & {
   /**
-   * Stable machine-readable code, e.g. "slot-in-past", "lead-time".
+   * Which rule: LEAD_TIME, SLOT_IN_PAST or CANCELLATION_WINDOW.
    *
-   * @generated from field: string code = 1;
+   * @generated from field: contracts.v1.ErrorReason reason = 1;
    */
-  code: string;
+  reason: ErrorReason;
 
   /**
-   * @generated from field: string reason = 2;
+   * In words, for the patient.
+   *
+   * @generated from field: string message = 2;
    */
-  reason: string;
+  message: string;
 };
 
 /**

@@ -1,0 +1,145 @@
+/**
+ * Every problem the REST API can answer, declared once: its HTTP status, its
+ * title, and when it happens. A problem body's `type` is `/problems/<name>`,
+ * a page this API serves (problem-pages.ts), and its `code` is `<name>`.
+ * Answers take their status from here, never from the code that raises them,
+ * so the two cannot disagree. docs/reference/problems.md is generated from
+ * this file, and the OpenAPI document lists each operation's problems; a test
+ * (problem-catalog.spec.ts) fails when code, catalog and documents drift apart.
+ */
+export interface ProblemType {
+  status: number;
+  title: string;
+  /** When it happens and what the caller can do, for the problem's page. */
+  when: string;
+}
+
+export const problemCatalog = {
+  validation: {
+    status: 400,
+    title: "Invalid request",
+    when: "A query parameter, header or body field is missing or malformed. `errors` names each one with the reason.",
+  },
+  "malformed-request": {
+    status: 400,
+    title: "Malformed request",
+    when: "The body is not valid JSON, is empty where one is required, or the request cannot be read at all.",
+  },
+  "slot-id-invalid": {
+    status: 400,
+    title: "Unknown slot id",
+    when: "The `slotId` was not handed out by this platform, or was altered. Pass slot ids from `GET /v1/availability` unchanged.",
+  },
+  "not-found": {
+    status: 404,
+    title: "Not found",
+    when: "No such route, reservation, treatment or clinic (or the clinic does not offer the treatment). The detail says which.",
+  },
+  "slot-taken": {
+    status: 409,
+    title: "Slot no longer available",
+    when: "The slot was taken since the search, at the provider or by another reservation here. Search again and pick another slot.",
+  },
+  "request-in-progress": {
+    status: 409,
+    title: "Request still in progress",
+    when: "A request with the same Idempotency-Key is still being processed. Retry with the same key a little later.",
+  },
+  "reservation-pending": {
+    status: 409,
+    title: "Reservation still being verified",
+    when: "The provider has not yet told us whether it took the reservation (status `pending`). Retry shortly; the reservation settles on its own.",
+  },
+  "concurrent-change": {
+    status: 409,
+    title: "Changed meanwhile",
+    when: "The reservation changed while this request was being handled. Read it again, then retry if the request still makes sense.",
+  },
+  "body-too-large": {
+    status: 413,
+    title: "Body too large",
+    when: "The request body is larger than the API accepts.",
+  },
+  "unsupported-media-type": {
+    status: 415,
+    title: "Unsupported media type",
+    when: "The body's Content-Type is not `application/json` (or a body-less POST carried one that needs a body).",
+  },
+  "hold-expired": {
+    status: 422,
+    title: "Hold expired",
+    when: "The hold on the slot lapsed before it was confirmed (here or at the provider). Reserve again.",
+  },
+  "lead-time": {
+    status: 422,
+    title: "Too soon to reserve",
+    when: "The slot starts sooner than the treatment's `minLeadMinutes` from now. Pick a later slot.",
+  },
+  "slot-in-past": {
+    status: 422,
+    title: "Slot already begun",
+    when: "The slot (or the appointment being cancelled) has already begun.",
+  },
+  "cancellation-window": {
+    status: 422,
+    title: "Too late to cancel",
+    when: "The appointment starts within the treatment's `cancellationWindowHours`. The patient must contact the clinic.",
+  },
+  "idempotency-key-reused": {
+    status: 422,
+    title: "Idempotency-Key reused",
+    when: "The Idempotency-Key was used before with a different request body. Use a new key for a new request.",
+  },
+  "deep-link-only": {
+    status: 422,
+    title: "Book on the provider's site",
+    when: "The provider takes bookings on its own site only: send the patient to the slot's `bookingLink` instead.",
+  },
+  "reservation-state": {
+    status: 422,
+    title: "Not possible in this state",
+    when: "The reservation's status does not allow this, e.g. confirming a cancelled reservation or cancelling a released one.",
+  },
+  "provider-not-connected": {
+    status: 422,
+    title: "Provider not connected",
+    when: "The clinic's booking provider is not connected to the platform (any more). Its slots cannot be reserved.",
+  },
+  internal: {
+    status: 500,
+    title: "Internal error",
+    when: "Something failed inside the platform. Nothing about it is shown; it is logged with the request's trace id.",
+  },
+  "provider-error": {
+    status: 500,
+    title: "Provider failed",
+    when: "The clinic's booking provider refused our request or answered something we could not read. The detail names the provider.",
+  },
+  "not-supported": {
+    status: 501,
+    title: "Not supported by the provider",
+    when: "The clinic's booking provider does not offer this operation (for example cancelling through its API).",
+  },
+  "provider-unavailable": {
+    status: 503,
+    title: "Provider unavailable",
+    when: "The booking provider did not answer in time, is down, or calls to it are paused after repeated faults. Try again later; the detail names the provider.",
+  },
+  "service-unavailable": {
+    status: 503,
+    title: "Service unavailable",
+    when: "A service behind the API did not answer (restarting or overloaded). Try again shortly.",
+  },
+  "not-ready": {
+    status: 503,
+    title: "Not ready",
+    when: "Readiness probe only: the services behind the API do not answer yet.",
+  },
+} as const satisfies Record<string, ProblemType>;
+
+export type ProblemName = keyof typeof problemCatalog;
+
+export const problemNames = Object.keys(problemCatalog) as ProblemName[];
+
+/** Where a problem type's page is, and so the `type` of its bodies: on this API itself. */
+export const problemTypeUri = (name: ProblemName) => `/problems/${name}`;
