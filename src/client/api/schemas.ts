@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "typebox";
 
 /**
  * The public data shapes. Each has an $id: @fastify/swagger turns them into
@@ -152,7 +152,7 @@ export const sharedSchemas = [
  * Reference a shared schema by its $id, keeping its static type for the
  * handlers (TypeBox's string Ref alone would type the value as unknown).
  */
-export const ref = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
+export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
 
 /** The problem responses a route documents, by status. */
 export function problemResponses(...statuses: number[]) {
