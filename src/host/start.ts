@@ -5,7 +5,11 @@
  *   npm start                       DynamoDB Local on disk under .data/ (survives restarts)
  *   npm start -- --in-memory        a throw-away database
  *   npm start -- --port-offset 1000 every port shifted, to run beside another copy
+ *   npm start -- --raw-logs         the services' JSON log lines as they are
  *   npm start -- --traces           print each request's trace, across every service
+ *
+ * npm start runs scripts/start.mjs, which builds what is stale in dist/ and then runs this
+ * file compiled (dist/host/start.js): every process is JavaScript, none loads TypeScript.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,14 +19,31 @@ import { formatLogLine } from "./private/format-log-line.js";
 import { startSystem } from "./system-runner.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const { values } = parseArgs({
-  options: {
-    "in-memory": { type: "boolean", default: false },
-    "port-offset": { type: "string", default: "0" },
-    "raw-logs": { type: "boolean", default: false },
-    traces: { type: "boolean", default: false },
-  },
-});
+const usage = `usage: npm start -- [--in-memory] [--port-offset <n>] [--raw-logs] [--traces]
+
+  --in-memory        a throw-away database instead of DynamoDB Local on disk under .data/
+  --port-offset <n>  every port shifted by n, to run beside another copy
+  --raw-logs         the services' JSON log lines as they are
+  --traces           print each request's trace, across every service`;
+let values: { "in-memory": boolean; "port-offset": string; "raw-logs": boolean; traces: boolean; help: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      "in-memory": { type: "boolean", default: false },
+      "port-offset": { type: "string", default: "0" },
+      "raw-logs": { type: "boolean", default: false },
+      traces: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 const portOffset = Number(values["port-offset"]);
 if (!Number.isInteger(portOffset)) {
   console.error(`--port-offset must be a whole number, not ${values["port-offset"]}`);

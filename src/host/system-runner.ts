@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { providerUrlVariable } from "../access/provider/provider-instances.js";
@@ -46,6 +46,28 @@ export class ServiceStartError extends Error {
     super(`${service} could not start: ${reason}`);
   }
 }
+
+/** Loaded with `--import` before a service's own code (not a simulator's). */
+const telemetryRegistration = "src/utilities/telemetry/register.ts";
+
+/**
+ * What runs for a source file: topology.json names the source (src/X.ts, so a reader finds the
+ * code), `npm run build` compiles it to dist/X.js.
+ */
+function compiledFile(root: string, source: string): string {
+  if (!/^src\/.+\.ts$/.test(source)) throw new Error(`${source}: an entry must be a TypeScript file under src/`);
+  return path.join(root, source.replace(/^src\//, "dist/").replace(/\.ts$/, ".js"));
+}
+
+/**
+ * Node's own TypeScript type stripping (on by default in Node 24) is switched off in every
+ * process, so that anything resolving to a .ts file fails loudly instead of running uncompiled.
+ * The flag is named by what this Node accepts.
+ */
+const nodeFlags = ["--strip-types", "--experimental-strip-types"]
+  .filter((flag) => process.allowedNodeEnvironmentFlags.has(flag))
+  .slice(0, 1)
+  .map((flag) => flag.replace(/^--/, "--no-"));
 
 interface Running {
   spec: ProcessSpec;
@@ -106,9 +128,13 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   const launch = async (spec: ProcessSpec): Promise<void> => {
     const port = spec.port === undefined ? undefined : spec.port + offset;
     if (port !== undefined) await assertPortFree(spec.name, port);
+    // Compiled JavaScript only (npm start and the system tests build dist/ first): no TypeScript loader in any process.
+    const script = compiledFile(options.root, spec.entry);
+    if (!existsSync(script))
+      throw new ServiceStartError(spec.name, `${path.relative(options.root, script)} is missing: run \`npm run build\``);
     // Services load OpenTelemetry before their own code; simulators stand in for providers and are not traced.
-    const telemetry = spec.layer === "simulator" ? [] : ["--import", path.join(options.root, "src/utilities/telemetry/register.ts")];
-    const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, path.join(options.root, spec.entry)], {
+    const telemetry = spec.layer === "simulator" ? [] : ["--import", compiledFile(options.root, telemetryRegistration)];
+    const child = spawn(process.execPath, [...nodeFlags, ...telemetry, script], {
       cwd: options.root,
       env: { ...env, ...spec.env, OTEL_SERVICE_NAME: spec.name, ...(port === undefined ? {} : { PORT: String(port) }) },
       stdio: ["ignore", "pipe", "pipe"],

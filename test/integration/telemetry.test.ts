@@ -1,7 +1,7 @@
 import type { Slot } from "@booking-platform/client";
 import { SpanKind } from "@opentelemetry/api";
 import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTelemetry } from "../../src/utilities/telemetry/start-telemetry.js";
 import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
@@ -12,7 +12,7 @@ const metricsExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULA
 const metricReader = new PeriodicExportingMetricReader({ exporter: metricsExporter, exportIntervalMillis: 3_600_000 });
 const sdk = startTelemetry({
   serviceName: "in-memory-system",
-  spanProcessors: [new SimpleSpanProcessor(spans)],
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
   metricReaders: [metricReader],
   env: {},
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { buildDist } from "../../scripts/build.mjs";
 import { startOtlpReceiver } from "../../src/host/otlp-receiver.js";
 import { startSystem } from "../../src/host/system-runner.js";
 import { systemTestPortOffset } from "./support/port-offset.js";
@@ -21,11 +22,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 /**
  * The system layer runs what `npm start` runs: every service its own process,
- * real gRPC between them, DynamoDB Local (in memory here) and the simulators.
+ * compiled to dist/ first (the same build as `npm start`'s), real gRPC between
+ * them, DynamoDB Local (in memory here) and the simulators. The build runs once
+ * here, for every file of this layer (crash-and-restart and start-failure too).
  * Ports are shifted (support/port-offset.ts) so that a developer's own
  * `npm start` can keep running beside it.
  */
 export default async function setup(project: TestProject) {
+  await buildDist({ root });
   const portOffset = systemTestPortOffset(10_000);
   const lines: string[] = [];
   const logFile = path.join(mkdtempSync(path.join(tmpdir(), "bp-system-logs-")), "all-processes.log");

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "typebox";
 import { type ProblemName, problemCatalog, problemNames, problemTypeUri } from "./problems/problem-catalog.js";
 
 /**
@@ -12,10 +12,12 @@ export const ProblemSchema = Type.Object(
       description: "Names the kind of problem: `/problems/<code>`, a page on this API that says when it happens and what to do.",
       examples: ["/problems/slot-taken"],
     }),
-    code: Type.Union(
-      problemNames.map((name) => Type.Literal(name)),
-      { description: "The kind of problem as a stable machine code: act on this, never on `title` or `detail`." },
-    ),
+    // An enum of the catalog's names, so that the typed client knows every code.
+    code: Type.Unsafe<ProblemName>({
+      type: "string",
+      enum: problemNames,
+      description: "The kind of problem as a stable machine code: act on this, never on `title` or `detail`.",
+    }),
     title: Type.String({ description: "Short summary of the kind of problem." }),
     status: Type.Integer({ description: "The HTTP status code." }),
     detail: Type.Optional(Type.String({ description: "What went wrong this time, for a person." })),
@@ -157,7 +159,7 @@ export const sharedSchemas = [
  * Reference a shared schema by its $id, keeping its static type for the
  * handlers (TypeBox's string Ref alone would type the value as unknown).
  */
-export const ref = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
+export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
 
 /** Problems any operation can answer: something below the API failed. */
 export const alwaysPossible = ["internal", "service-unavailable"] as const satisfies ProblemName[];

@@ -9,8 +9,7 @@ import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -37,7 +36,7 @@ export function startTelemetry(options: TelemetryOptions): NodeSDK {
   if (endpoint) {
     // The exporters read the endpoint, headers and timeouts from the standard variables themselves.
     spanProcessors.push(
-      new BatchSpanProcessor(json ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto(), { scheduledDelayMillis: 500 }),
+      new BatchSpanProcessor({ exporter: json ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto(), scheduledDelayMillis: 500 }),
     );
     metricReaders.push(
       new PeriodicExportingMetricReader({

@@ -203,7 +203,10 @@ export interface components {
              * @example /problems/slot-taken
              */
             type: string;
-            /** @description The kind of problem as a stable machine code: act on this, never on `title` or `detail`. */
+            /**
+             * @description The kind of problem as a stable machine code: act on this, never on `title` or `detail`.
+             * @enum {string}
+             */
             code: "validation" | "malformed-request" | "slot-id-invalid" | "not-found" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "unsupported-media-type" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "not-ready";
             /** @description Short summary of the kind of problem. */
             title: string;

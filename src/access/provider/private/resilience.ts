@@ -54,9 +54,9 @@ export interface ProviderPolicy {
 }
 
 /** Faults count against the provider; business answers (slot taken, not found, our own bad request) do not. */
-const isFault = (error: Error) =>
+const isFault = (error: unknown) =>
   error instanceof ProviderError && (error.kind === "timeout" || error.kind === "unavailable" || error.kind === "bad-response");
-const isTransient = (error: Error) => error instanceof ProviderError && error.kind === "unavailable";
+const isTransient = (error: unknown) => error instanceof ProviderError && error.kind === "unavailable";
 
 export function createProviderPolicy(providerInstanceId: string, settings: ResilienceSettings): ProviderPolicy {
   const breaker = circuitBreaker(handleWhen(isFault), {

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "@sinclair/typebox";
+import { Type } from "typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { validationProblem } from "../problems/problem-details.js";

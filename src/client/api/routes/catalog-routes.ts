@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "@sinclair/typebox";
+import { Type } from "typebox";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { alwaysPossible, ClinicSchema, problemResponses, ref, TreatmentSchema } from "../schemas.js";
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "@sinclair/typebox";
+import { Type } from "typebox";
 import { sendProblem } from "../problems/problem-details.js";
 import { problemResponses } from "../schemas.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, Type } from "typebox";
 import { ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
