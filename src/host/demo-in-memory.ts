@@ -13,12 +13,18 @@ import {
 } from "../access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
 import { type SmartSimulator, startSmartSimulator } from "../access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
 import { createTestTable } from "../utilities/dynamodb/testing.js";
+import { scopes as allScopes, type Scope } from "../utilities/security/api-keys.js";
 import { composeInMemorySystem, type InMemorySystemOptions } from "./in-memory-system.js";
 
 const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/demo-catalog.json");
 
 export interface DemoInMemory {
+  /** The typed client of client system "vaarden", whose key has every scope. */
   client: BookingClient;
+  apiKey: string;
+  baseUrl: string;
+  /** Another client system, with a key of the given scopes (default: all). */
+  clientFor(clientId: string, scopes?: Scope[]): Promise<{ apiKey: string; client: BookingClient }>;
   system: Awaited<ReturnType<typeof composeInMemorySystem>>;
   catalog: ReturnType<typeof createClient<typeof CatalogAccessService>>;
   klinikbokning: KlinikbokningSimulator;
@@ -74,9 +80,18 @@ export async function startDemoInMemory(
   });
   await system.api.listen({ port: 0, host: "127.0.0.1" });
   const address = system.api.server.address();
-  const client = createBookingClient({ baseUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+  const baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  /** A client system of its own, with a key of these scopes, talking to this system through the typed client. */
+  const clientFor = async (clientId: string, scopes: Scope[] = [...allScopes]) => {
+    const { value } = await system.apiKeys.create({ clientId, name: `${clientId} (test)`, scopes, environment: "test" });
+    return { apiKey: value, client: createBookingClient({ baseUrl, headers: { authorization: `Bearer ${value}` } }) };
+  };
+  const { client, apiKey } = await clientFor("vaarden");
   return {
     client,
+    apiKey,
+    baseUrl,
+    clientFor,
     system,
     catalog,
     klinikbokning,

@@ -10,6 +10,7 @@ import type { ProviderInstanceConfig } from "../access/provider/adapter.js";
 import { adapterRegistry } from "../access/provider/adapter-registry.js";
 import { createProviderAccess } from "../access/provider/provider-access.js";
 import { ProviderAccessService } from "../access/provider/v1/provider_access_pb.js";
+import type { OAuthSettings } from "../client/api/auth/authenticate.js";
 import { buildApi } from "../client/api/build-api.js";
 import { createAvailabilityEngine } from "../engines/availability/availability-engine.js";
 import { AvailabilityEngineService } from "../engines/availability/v1/availability_engine_pb.js";
@@ -18,6 +19,7 @@ import { ReservationEngineService } from "../engines/reservation/v1/reservation_
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
 import { createLogger } from "../utilities/logging/logger.js";
+import { createApiKeyStore } from "../utilities/security/api-key-store.js";
 import { createPatientIds } from "../utilities/security/patient-id.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
 import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
@@ -32,6 +34,8 @@ export interface InMemorySystemOptions {
   providerTimeoutMs?: number;
   providerDeadlineMs?: number;
   now?: () => Date;
+  /** OAuth2 client-credential tokens accepted beside API keys. */
+  oauth?: OAuthSettings;
 }
 
 /** One service behind its own in-memory transport, traced on both sides like a real gRPC hop. */
@@ -99,13 +103,17 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
   );
   // Every problem the API answers that its operation's schema does not declare: the OpenAPI document would lie. Tests assert none.
   const undeclaredProblems: string[] = [];
+  const apiKeys = createApiKeyStore(options.documents, options.tableName);
   const api: FastifyInstance = await buildApi({
     bookingManager,
+    // No cache here: a test that revokes a key sees it refused at once.
+    authentication: { apiKeys, oauth: options.oauth },
     logger: false,
     onUndeclaredProblem: (operation, problem) => undeclaredProblems.push(`${operation}: ${problem}`),
   });
   return {
     api,
+    apiKeys,
     undeclaredProblems,
     clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager },
   };

@@ -104,7 +104,10 @@ Booking Platform is up after ${((Date.now() - started) / 1000).toFixed(1)} s.
   DynamoDB Local   ${system.dynamodbEndpoint}${values["in-memory"] ? " (in memory)" : " (on disk, .data/dynamodb)"}
   Traces           ${receiver ? `printed here (OTLP receiver ${receiver.endpoint})` : "npm start -- --traces prints them; or set OTEL_EXPORTER_OTLP_ENDPOINT"}
 
-  try: curl '${system.apiUrl}/v1/treatments'
+Development API key: ${system.developmentApiKey ?? "(none: BP_DEV_API_KEY is not set)"}
+
+  try: export BP_API_KEY=${system.developmentApiKey ?? "<key>"}
+       curl -H "Authorization: Bearer $BP_API_KEY" '${system.apiUrl}/v1/treatments'
 
 ${Object.entries(system.urls)
   .map(([name, url]) => `  ${name.padEnd(width)}${url}`)

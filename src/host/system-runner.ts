@@ -4,7 +4,11 @@ import net from "node:net";
 import path from "node:path";
 import { providerUrlVariable } from "../access/provider/provider-instances.js";
 import { envVarForService } from "../utilities/config/service-env.js";
+import { createDynamoDbClients } from "../utilities/dynamodb/dynamodb-config.js";
 import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
+import { ensureTable } from "../utilities/dynamodb/table-design.js";
+import { createApiKeyStore } from "../utilities/security/api-key-store.js";
+import { scopes } from "../utilities/security/api-keys.js";
 import { loadTopology, type ProcessSpec, startOrder } from "./topology.js";
 
 export interface StartSystemOptions {
@@ -29,6 +33,8 @@ export interface StartSystemOptions {
 
 export interface RunningSystem {
   apiUrl: string;
+  /** The key with every scope that `npm start` makes sure exists (BP_DEV_API_KEY), unless none is configured. */
+  developmentApiKey: string | undefined;
   dynamodbEndpoint: string;
   urls: Record<string, string>;
   /** Sends a signal to one process, as a crash or an operator would. */
@@ -121,6 +127,15 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = url;
   }
 
+  // The development API key is a local setting (topology.json's env); the table is made to know it before anyone calls.
+  const developmentApiKey = env.BP_DEV_API_KEY || undefined;
+  if (developmentApiKey) {
+    await ensureDevelopmentKey(dynamodb.endpoint, topology.dynamodb, developmentApiKey).catch(async (error: Error) => {
+      await dynamodb.stop();
+      throw new ServiceStartError("dynamodb-local", `could not store the development API key: ${error.message}`);
+    });
+  }
+
   const running = new Map<string, Running>();
   let up = false;
   let stopping = false;
@@ -202,6 +217,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
 
   return {
     apiUrl: urls.api ?? "",
+    developmentApiKey,
     dynamodbEndpoint: dynamodb.endpoint,
     urls,
     async kill(service, signal = "SIGKILL") {
@@ -217,6 +233,22 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     },
     stop,
   };
+}
+
+/** Creates the table if needed and stores the development key (client "development", every scope) unless it is there. */
+async function ensureDevelopmentKey(endpoint: string, table: { table: string; region: string }, value: string): Promise<void> {
+  const { client, documents } = createDynamoDbClients({ endpoint, tableName: table.table, region: table.region });
+  try {
+    await ensureTable(client, table.table);
+    await createApiKeyStore(documents, table.table).ensure({
+      value,
+      clientId: "development",
+      name: "Development key (npm start)",
+      scopes: [...scopes],
+    });
+  } finally {
+    client.destroy();
+  }
 }
 
 function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

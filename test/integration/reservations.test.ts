@@ -46,6 +46,16 @@ describe("reservations", () => {
       params: { header: { "idempotency-key": idempotencyKey } },
       body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient: patient as typeof anna, ...extra },
     });
+  /** The slot as a search at the platform's current clock hands it out (a fresh slot id). */
+  const sameSlotFoundNow = async (slot: Slot) => {
+    const date = slot.localStart.slice(0, 10);
+    const { data } = await client.GET("/v1/availability", {
+      params: { query: { treatment: slot.treatmentId, clinic: [slot.clinicId], from: date, to: date, pageSize: 100 } },
+    });
+    const found = data!.items.find((s) => s.start === slot.start && s.practitionerName === slot.practitionerName);
+    if (!found) throw new Error(`the slot at ${slot.start} is not offered any more`);
+    return found;
+  };
   const stillOffered = async (slot: Slot) => {
     const date = slot.localStart.slice(0, 10);
     const { data } = await client.GET("/v1/availability", {
@@ -140,15 +150,25 @@ describe("reservations", () => {
   });
 
   it("refuses a slot inside the minimum lead time, and one in the past, with 422 and the reason", async () => {
-    const slot = await freeSlot();
-    offsetMs = Date.parse(slot.start) - Date.now() - 30 * 60_000;
+    const later = await freeSlot();
+    // Searched when the slot is 30 minutes away (the platform's clock moved on), as a patient would.
+    offsetMs = Date.parse(later.start) - Date.now() - 30 * 60_000;
+    const slot = await sameSlotFoundNow(later);
     const tooSoon = await reserve(slot);
     expect(tooSoon.response.status).toBe(422);
-    expect(tooSoon.error?.detail).toContain("at least 60 minutes ahead");
-    offsetMs = Date.parse(slot.start) - Date.now() + 60_000;
+    expect(tooSoon.error).toMatchObject({ code: "lead-time", detail: expect.stringContaining("at least 60 minutes ahead") });
+    offsetMs += 31 * 60_000;
     const past = await reserve(slot);
     expect(past.response.status).toBe(422);
-    expect(past.error?.detail).toContain("already begun");
+    expect(past.error).toMatchObject({ code: "slot-in-past", detail: expect.stringContaining("already begun") });
+  });
+
+  it("refuses a slot id from a search more than a day ago, saying so", async () => {
+    const slot = await freeSlot();
+    offsetMs = 25 * 3_600_000;
+    const stale = await reserve(slot);
+    expect(stale.response.status).toBe(422);
+    expect(stale.error?.code).toBe("slot-expired");
   });
 
   it("lets an unconfirmed hold expire by itself, freeing the slot for the next patient", async () => {
@@ -209,7 +229,11 @@ describe("reservations", () => {
     const attempt = await reserve(slot, anna, idempotencyKey);
     expect(attempt.response.status).toBe(202);
     expect(attempt.data?.status).toBe("pending");
-    expect((await reserve(slot, anna, idempotencyKey)).response.status).toBe(409);
+    // A retry is answered as the first request was (202), not "still in progress".
+    const meanwhile = await reserve(slot, anna, idempotencyKey);
+    expect(meanwhile.response.status).toBe(202);
+    expect(meanwhile.response.headers.get("idempotent-replayed")).toBe("true");
+    expect(meanwhile.data).toMatchObject({ id: attempt.data?.id, status: "pending" });
     await new Promise((resolve) => setTimeout(resolve, 500));
     simulator.faults = {};
     const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0 });
@@ -217,8 +241,8 @@ describe("reservations", () => {
     const settled = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: attempt.data!.id } } });
     expect(settled.data?.status).toBe("held");
     const retry = await reserve(slot, anna, idempotencyKey);
-    expect(retry.response.status).toBe(201);
-    expect(retry.data?.id).toBe(attempt.data?.id);
+    expect(retry.response.status).toBe(202);
+    expect(retry.data).toMatchObject({ id: attempt.data?.id, status: "held" });
   });
 
   it("releases a pending reservation the provider never took, so the slot is offered again", async () => {

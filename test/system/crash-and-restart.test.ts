@@ -29,7 +29,7 @@ describe("a crash in the middle of a reservation", () => {
       output: () => {},
       env: { BP_RECONCILE_INTERVAL_MS: "500", BP_RECONCILE_MIN_AGE_SECONDS: "4", LOG_LEVEL: "warn" },
     });
-    client = createBookingClient({ baseUrl: system.apiUrl });
+    client = createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${system.developmentApiKey}` } });
     simulator = system.urls["klinikbokning-simulator"]!;
   };
 

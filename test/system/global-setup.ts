@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { systemTestPortOffset } from "./support/port-offset.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    system: { apiUrl: string; urls: Record<string, string>; dynamodbEndpoint: string };
+    system: { apiUrl: string; urls: Record<string, string>; dynamodbEndpoint: string; apiKey: string; platformToken: string };
     /** The local OTLP receiver every service exports to (GET /spans lists what arrived). */
     otlpEndpoint: string;
     /** Every line every process printed, for tests that read the logs. */
@@ -48,7 +48,15 @@ export default async function setup(project: TestProject) {
   }).catch((error: Error) => {
     throw new Error(`${error.message}\n--- output ---\n${lines.slice(-60).join("\n")}`);
   });
-  project.provide("system", { apiUrl: system.apiUrl, urls: system.urls, dynamodbEndpoint: system.dynamodbEndpoint });
+  const topology = JSON.parse(readFileSync(path.join(root, "topology.json"), "utf8")) as { env: Record<string, string> };
+  project.provide("system", {
+    apiUrl: system.apiUrl,
+    urls: system.urls,
+    dynamodbEndpoint: system.dynamodbEndpoint,
+    // The development key npm start makes, with every scope; tests that need other keys make them.
+    apiKey: system.developmentApiKey!,
+    platformToken: topology.env.BP_PLATFORM_TOKEN!,
+  });
   project.provide("otlpEndpoint", receiver.endpoint);
   project.provide("logFile", logFile);
   return async () => {

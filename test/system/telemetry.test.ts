@@ -3,7 +3,7 @@ import { createBookingClient } from "@booking-platform/client";
 import { describe, expect, inject, it } from "vitest";
 import type { ReceivedSpan } from "../../src/host/otlp-receiver.js";
 
-const client = createBookingClient({ baseUrl: inject("system").apiUrl });
+const client = createBookingClient({ baseUrl: inject("system").apiUrl, headers: { authorization: `Bearer ${inject("system").apiKey}` } });
 const patient = {
   name: "Zlatan Loggsson",
   personalIdentityNumber: "19811003-5555",

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const system = inject("system");
-const client = createBookingClient({ baseUrl: system.apiUrl });
+const client = createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${system.apiKey}` } });
 const simulator = system.urls["klinikbokning-simulator"]!;
 
 /** The next Monday at least a week ahead, as a Stockholm calendar date. */
@@ -161,7 +161,7 @@ describe("the whole system, every service its own process", () => {
     expect((await fetch(`${system.apiUrl}/health`)).status).toBe(200);
   });
 
-  it("lets any gRPC client call a service directly (buf curl, gRPC over h2c)", () => {
+  it("lets any gRPC client with the platform credential call a service directly (buf curl, gRPC over h2c)", () => {
     const out = execFileSync(
       path.join(root, "node_modules/.bin/buf"),
       [
@@ -173,6 +173,8 @@ describe("the whole system, every service its own process", () => {
         "src",
         "--data",
         "{}",
+        "--header",
+        `x-platform-token: ${system.platformToken}`,
         `${system.urls["catalog-access"]}/access.catalog.v1.CatalogAccessService/ListTreatments`,
       ],
       { cwd: root, encoding: "utf8" },

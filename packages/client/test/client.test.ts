@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import { createBookingClient, type Problem, type Slot } from "../src/index.js";
 
 /** The client as Vården uses it, against the running system (the system test layer starts it). */
-const client = createBookingClient({ baseUrl: inject("system").apiUrl });
+const client = createBookingClient({ baseUrl: inject("system").apiUrl, headers: { authorization: `Bearer ${inject("system").apiKey}` } });
 
 describe("the typed client against the running system", () => {
   it("lists treatments and clinics with typed fields", async () => {

@@ -11,9 +11,10 @@ import { BeginOutcome, BookingAccessService } from "./v1/booking_access_pb.js";
 const t0 = new Date("2026-03-20T10:00:00Z");
 const at = (ms: number) => timestampFromDate(new Date(t0.getTime() + ms));
 
-const reservation = (id: string, providerSlotId: string, patientId = "patient-1") =>
+const reservation = (id: string, providerSlotId: string, patientId = "patient-1", clientId = "client-a") =>
   create(ReservationSchema, {
     id,
+    clientId,
     treatmentId: "dental-checkup",
     clinicId: "odenplan-clinic",
     providerInstanceId: "klinikbokning-demo",
@@ -45,8 +46,8 @@ describe("reservations in DynamoDB", () => {
   });
   afterAll(() => table.drop());
 
-  const begin = (id: string, slot: string, key = `key-${id}`, hash = "hash-1", now = at(0)) =>
-    access.beginReservation({ reservation: reservation(id, slot), idempotencyKey: key, requestHash: hash, now });
+  const begin = (id: string, slot: string, key = `key-${id}`, hash = "hash-1", now = at(0), clientId = "client-a") =>
+    access.beginReservation({ reservation: reservation(id, slot, "patient-1", clientId), idempotencyKey: key, requestHash: hash, now });
 
   it("begins a reservation as pending, with its instants and patient kept exactly", async () => {
     const started = await begin("r-1", "slot-1");
@@ -74,6 +75,7 @@ describe("reservations in DynamoDB", () => {
     const replay = await begin("r-idem-again", "slot-idem", "key-idem", "hash-a");
     expect(replay.outcome).toBe(BeginOutcome.REPLAY);
     expect(replay.reservation).toMatchObject({ id: "r-idem", status: ReservationStatus.CONFIRMED, providerBookingRef: "B-1" });
+    expect(replay.firstAnswerPending).toBe(false);
     expect(replay.reservation?.patient, "no personal data kept for replays").toBeUndefined();
     await expect(access.getReservation({ id: "r-idem-again" })).rejects.toMatchObject({ code: Code.NotFound });
   });
@@ -91,6 +93,43 @@ describe("reservations in DynamoDB", () => {
       refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "the provider no longer has the slot" },
     });
     expect(replay.reservation).toBeUndefined();
+  });
+
+  it("answers a retry of a request first answered 'still pending' with the reservation as it is now", async () => {
+    await begin("r-await", "slot-await", "key-await", "hash-a");
+    await access.recordAwaitingProvider({ id: "r-await", statusReason: "verifying with the provider", now: at(1) });
+    const meanwhile = await begin("r-await-2", "slot-await", "key-await", "hash-a");
+    expect(meanwhile).toMatchObject({
+      outcome: BeginOutcome.REPLAY,
+      firstAnswerPending: true,
+      reservation: { status: ReservationStatus.PENDING },
+    });
+    expect((await access.listPendingReservations({ beganBefore: at(2) })).reservations.map((r) => r.id)).toContain("r-await");
+    await access.recordHold({ id: "r-await", providerBookingRef: "H-await", holdExpiresAt: at(600_000), now: at(3) });
+    const later = await begin("r-await-3", "slot-await", "key-await", "hash-a");
+    expect(later).toMatchObject({
+      outcome: BeginOutcome.REPLAY,
+      firstAnswerPending: true,
+      reservation: { status: ReservationStatus.HELD },
+    });
+  });
+
+  it("keeps each client's idempotency keys apart: the same key from two clients is two requests", async () => {
+    expect((await begin("r-client-a", "slot-client-a", "shared-key", "hash-a", at(0), "client-a")).outcome).toBe(BeginOutcome.STARTED);
+    expect((await begin("r-client-b", "slot-client-b", "shared-key", "hash-b", at(0), "client-b")).outcome).toBe(BeginOutcome.STARTED);
+  });
+
+  it("hides a reservation from every client but the one that made it", async () => {
+    await begin("r-owned", "slot-owned", "key-owned", "hash-a", at(0), "client-a");
+    expect((await access.getReservation({ id: "r-owned", clientId: "client-a" })).reservation?.id).toBe("r-owned");
+    const other = await access.getReservation({ id: "r-owned", clientId: "client-b" }).catch((e: unknown) => e);
+    expect(reasonOf(other)).toBe(ErrorReason.RESERVATION_NOT_FOUND);
+    expect(
+      (await access.listPatientReservations({ patientId: "patient-1", clientId: "client-b" })).reservations.map((r) => r.id),
+    ).not.toContain("r-owned");
+    expect(
+      (await access.listPatientReservations({ patientId: "patient-1", clientId: "client-a" })).reservations.map((r) => r.id),
+    ).toContain("r-owned");
   });
 
   it("refuses a repeated key with another body", async () => {
@@ -164,13 +203,13 @@ describe("reservations in DynamoDB", () => {
 
   it("lists a patient's reservations by start, and the pending ones for the reconciler", async () => {
     await access.beginReservation({
-      reservation: reservation("p2-a", "slot-p2-a", "patient-2"),
+      reservation: reservation("p2-a", "slot-p2-a", "patient-2", "client-p2"),
       idempotencyKey: "k-p2-a",
       requestHash: "h",
       now: at(0),
     });
     await access.beginReservation({
-      reservation: reservation("p2-b", "slot-p2-b", "patient-2"),
+      reservation: reservation("p2-b", "slot-p2-b", "patient-2", "client-p2"),
       idempotencyKey: "k-p2-b",
       requestHash: "h",
       now: at(0),

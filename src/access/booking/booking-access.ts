@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { PatientSchema, type Reservation, ReservationSchema, ReservationStatus } from "../../contracts/v1/booking_pb.js";
@@ -53,7 +53,8 @@ const claimKey = (providerInstanceId: string, providerSlotId: string) => ({
   pk: `SLOTCLAIM#${providerInstanceId}#${providerSlotId}`,
   sk: "CLAIM",
 });
-const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: "KEY" });
+/** Keys are the client's, for one operation: two clients with the same key never meet. */
+const idempotencyKey = (clientId: string, key: string) => ({ pk: `IDEMPOTENCY#${clientId}#reserve#${key}`, sk: "KEY" });
 const pendingKey = (createdAt: string, id: string) => ({ pk: "PENDING", sk: `${createdAt}#${id}` });
 const holdKey = (holdExpiresAt: string, id: string) => ({ pk: "HOLD", sk: `${holdExpiresAt}#${id}` });
 
@@ -126,7 +127,7 @@ export function createBookingAccess({
         },
       },
     ];
-    if (currentStatus === ReservationStatus.PENDING) {
+    if (currentStatus === ReservationStatus.PENDING && change.to !== ReservationStatus.PENDING) {
       items.push({ Delete: { TableName: tableName, Key: pendingKey(String(current.createdAt), id) } });
     }
     if (currentStatus === ReservationStatus.HELD && typeof current.holdExpiresAt === "string") {
@@ -145,6 +146,8 @@ export function createBookingAccess({
     const owned = claimItem?.reservationId === id;
     if (change.claim === "free") {
       if (owned) items.push({ Delete: { TableName: tableName, Key: claim, ...ownsClaim } });
+    } else if (change.claim === "unchanged") {
+      // Still pending: the claim stays as it is.
     } else if (!owned) {
       throw platformError(
         ErrorReason.SLOT_CLAIM_LOST,
@@ -178,17 +181,19 @@ export function createBookingAccess({
       });
     }
 
-    // Leaving pending ends the request that began the reservation: a retry of it gets this outcome.
+    // The first answer to the request that began it (a hold, a booking, a refusal, or "still pending")
+    // completes its idempotency key: a retry is answered the same way. A later outcome of a reservation
+    // first answered "still pending" keeps that first answer (if_not_exists); retries see the current state.
     if (currentStatus === ReservationStatus.PENDING && typeof current.idempotencyKey === "string" && current.idempotencyKey) {
-      const answer = change.refusal
+      const answer: Record<string, string> = change.refusal
         ? { outcome: "refusal", refusalReason: reasonName(change.refusal.reason), refusalMessage: change.refusal.message }
-        : { outcome: "reservation", snapshot: toJsonString(ReservationSchema, withoutPatient(fromItem({ ...current, ...set }))) };
+        : { outcome: "reservation", firstAnswer: change.to === ReservationStatus.PENDING ? "pending" : "settled" };
       const fields = Object.keys(answer);
       items.push({
         Update: {
           TableName: tableName,
-          Key: idempotencyKey(current.idempotencyKey),
-          UpdateExpression: `SET #state = :complete, ${fields.map((_field, i) => `#a${i} = :a${i}`).join(", ")}`,
+          Key: idempotencyKey(String(current.clientId ?? ""), current.idempotencyKey),
+          UpdateExpression: `SET #state = :complete, ${fields.map((_field, i) => `#a${i} = if_not_exists(#a${i}, :a${i})`).join(", ")}`,
           ConditionExpression: "reservationId = :id",
           ExpressionAttributeNames: { "#state": "state", ...Object.fromEntries(fields.map((f, i) => [`#a${i}`, f])) },
           ExpressionAttributeValues: {
@@ -215,8 +220,15 @@ export function createBookingAccess({
     async beginReservation(request) {
       const reservation = request.reservation;
       if (!request.idempotencyKey || !request.requestHash) throw invalid("idempotency_key and request_hash are required");
-      if (!reservation?.id || !reservation.providerInstanceId || !reservation.providerSlotId || !reservation.start || !reservation.end) {
-        throw invalid("a reservation needs id, provider instance, provider slot, start and end");
+      if (
+        !reservation?.id ||
+        !reservation.clientId ||
+        !reservation.providerInstanceId ||
+        !reservation.providerSlotId ||
+        !reservation.start ||
+        !reservation.end
+      ) {
+        throw invalid("a reservation needs id, client, provider instance, provider slot, start and end");
       }
       const at = clock(request.now);
       const createdAt = at.toISOString();
@@ -238,7 +250,7 @@ export function createBookingAccess({
                 Put: {
                   TableName: tableName,
                   Item: {
-                    ...idempotencyKey(request.idempotencyKey),
+                    ...idempotencyKey(reservation.clientId, request.idempotencyKey),
                     type: "idempotency-key",
                     requestHash: request.requestHash,
                     reservationId: reservation.id,
@@ -276,7 +288,7 @@ export function createBookingAccess({
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const [key, claim, record] = (error.CancellationReasons ?? []).map((r) => r.Code);
-        if (key === "ConditionalCheckFailed") return answerKnownKey(request.idempotencyKey, request.requestHash);
+        if (key === "ConditionalCheckFailed") return answerKnownKey(reservation.clientId, request.idempotencyKey, request.requestHash);
         if (claim === "ConditionalCheckFailed") {
           throw platformError(ErrorReason.SLOT_UNAVAILABLE, `the slot is already reserved: search again`, {
             provider_instance_id: reservation.providerInstanceId,
@@ -321,6 +333,15 @@ export function createBookingAccess({
         now: request.now,
       }),
 
+    recordAwaitingProvider: (request) =>
+      transition(request.id, {
+        from: [ReservationStatus.PENDING],
+        to: ReservationStatus.PENDING,
+        statusReason: request.statusReason,
+        claim: "unchanged",
+        now: request.now,
+      }),
+
     recordCancellation: (request) =>
       transition(request.id, {
         from: [ReservationStatus.HELD, ReservationStatus.CONFIRMED],
@@ -342,7 +363,10 @@ export function createBookingAccess({
     async getReservation(request) {
       if (!request.id) throw invalid("id is required");
       const item = await readReservation(request.id);
-      if (!item) throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${request.id} not found`);
+      // Another client's reservation is not there, as far as this client can tell.
+      if (!item || (request.clientId && item.clientId !== request.clientId)) {
+        throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${request.id} not found`);
+      }
       return create(GetReservationResponseSchema, { reservation: fromItem(item) });
     },
 
@@ -354,7 +378,8 @@ export function createBookingAccess({
         KeyConditionExpression: "gsi1pk = :pk",
         ExpressionAttributeValues: { ":pk": `PATIENT#${request.patientId}` },
       });
-      return create(ListPatientReservationsResponseSchema, { reservations: items.map(fromItem) });
+      const mine = request.clientId ? items.filter((item) => item.clientId === request.clientId) : items;
+      return create(ListPatientReservationsResponseSchema, { reservations: mine.map(fromItem) });
     },
 
     async listPendingReservations(request) {
@@ -383,12 +408,14 @@ export function createBookingAccess({
     return reservations;
   }
 
-  async function answerKnownKey(key: string, requestHash: string) {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: idempotencyKey(key), ConsistentRead: true }));
+  async function answerKnownKey(clientId: string, key: string, requestHash: string) {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: idempotencyKey(clientId, key), ConsistentRead: true }),
+    );
     if (!Item) throw platformError(ErrorReason.WRITE_CONFLICT, "the idempotency key changed while reading it; retry");
     if (Item.requestHash !== requestHash) return create(BeginReservationResponseSchema, { outcome: BeginOutcome.KEY_REUSED });
+    const reservation = await readReservation(String(Item.reservationId));
     if (Item.state !== "complete") {
-      const reservation = await readReservation(String(Item.reservationId));
       return create(BeginReservationResponseSchema, {
         outcome: BeginOutcome.IN_PROGRESS,
         reservation: reservation ? fromItem(reservation) : undefined,
@@ -401,9 +428,11 @@ export function createBookingAccess({
         refusal: create(RefusalSchema, { reason, message: String(Item.refusalMessage ?? "") }),
       });
     }
+    // The reservation as it is now: a request first answered "still pending" learns how it ended.
     return create(BeginReservationResponseSchema, {
       outcome: BeginOutcome.REPLAY,
-      reservation: fromJsonString(ReservationSchema, String(Item.snapshot)),
+      reservation: reservation ? withoutPatient(fromItem(reservation)) : undefined,
+      firstAnswerPending: Item.firstAnswer === "pending",
     });
   }
 }
@@ -418,8 +447,8 @@ interface Transition {
   statusReason?: string;
   /** Why the provider did not take it, kept to answer retries of the request that began it. */
   refusal?: Refusal;
-  /** What becomes of the slot claim: lapse with the hold, stay for good, or be freed. */
-  claim: "until-hold-expiry" | "for-good" | "free";
+  /** What becomes of the slot claim: lapse with the hold, stay for good, be freed, or stay as it is. */
+  claim: "until-hold-expiry" | "for-good" | "free" | "unchanged";
   now?: Timestamp;
 }
 
@@ -450,6 +479,7 @@ function toItem(r: Reservation) {
   return {
     type: "reservation",
     id: r.id,
+    clientId: r.clientId,
     status: statusToItem(r.status),
     treatmentId: r.treatmentId,
     clinicId: r.clinicId,
@@ -496,5 +526,6 @@ function fromItem(item: Record<string, unknown>): Reservation {
     providerBookingRef: String(item.providerBookingRef ?? ""),
     statusReason: String(item.statusReason ?? ""),
     idempotencyKey: String(item.idempotencyKey ?? ""),
+    clientId: String(item.clientId ?? ""),
   });
 }

@@ -18,6 +18,7 @@ import {
   type SearchAvailabilityRequest,
 } from "../../managers/booking/v1/booking_manager_pb.js";
 import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import type { Scope } from "../../utilities/security/api-keys.js";
 import { buildApi } from "./build-api.js";
 
 const searches: SearchAvailabilityRequest[] = [];
@@ -45,7 +46,7 @@ async function apiWith(manager: Partial<ServiceImpl<typeof BookingManagerService
     BookingManagerService,
     createRouterTransport(({ service }) => service(BookingManagerService, manager)),
   );
-  app = await buildApi({ bookingManager, logger: false, ready });
+  app = await buildApi({ bookingManager, logger: false, ready, authentication: { apiKeys: testKeys } });
   return app;
 }
 
@@ -61,7 +62,23 @@ const healthyManager: Partial<ServiceImpl<typeof BookingManagerService>> = {
   },
 };
 
-const get = (url: string) => app!.inject({ method: "GET", url });
+/** One client system with every scope; the matrix of credentials and scopes is tested against the real key store (test/integration). */
+const testKey = "bp_test_aaaaaaaaaaaa_0123456789012345678901234567890123456789012";
+const testKeys = {
+  verify: async (value: string) =>
+    value === testKey
+      ? {
+          keyId: "aaaaaaaaaaaa",
+          prefix: "bp_test_aaaaaaaaaaaa",
+          clientId: "vaarden",
+          name: "test",
+          scopes: ["availability:read", "reservations:read", "reservations:write"] as Scope[],
+          createdAt: "2026-01-01T00:00:00Z",
+        }
+      : undefined,
+};
+const auth = { authorization: `Bearer ${testKey}` };
+const get = (url: string) => app!.inject({ method: "GET", url, headers: auth });
 
 describe("the REST API", () => {
   it("lists treatments", async () => {
@@ -203,10 +220,33 @@ describe("the REST API", () => {
     const response = await app!.inject({
       method: "POST",
       url: "/v1/reservations",
+      headers: auth,
       payload: { slotId: "s", treatmentId: "t", patient: { name: "A", phone: "0701234567", email: "a@example.se" } },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("idempotency-key");
+  });
+
+  it("asks for a credential on every /v1 route, saying how (401, WWW-Authenticate), and calls nothing below", async () => {
+    await apiWith(healthyManager);
+    for (const headers of [
+      {},
+      { authorization: "Bearer bp_test_bbbbbbbbbbbb_0123456789012345678901234567890123456789012" },
+      { authorization: "Basic abc" },
+    ]) {
+      const response = await app!.inject({ method: "GET", url: "/v1/availability?treatment=t&from=2026-03-29&to=2026-03-29", headers });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers["www-authenticate"]).toMatch(/^Bearer realm="booking-platform"/);
+      expect(response.json()).toMatchObject({ code: "unauthenticated", type: "/problems/unauthenticated" });
+    }
+    expect(searches).toHaveLength(0);
+  });
+
+  it("leaves health, readiness, the reference and the problem pages open", async () => {
+    await apiWith(healthyManager);
+    for (const url of ["/health", "/ready", "/openapi.json", "/problems", "/problems/forbidden"]) {
+      expect((await app!.inject({ method: "GET", url })).statusCode, url).toBe(200);
+    }
   });
 
   it("is live while running, and ready only when the manager answers", async () => {
@@ -258,7 +298,7 @@ describe("reservations over REST", () => {
     patient: { name: "Anna", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" },
   };
   const post = (payload: unknown, key = "key-1") =>
-    app!.inject({ method: "POST", url: "/v1/reservations", headers: { "idempotency-key": key }, payload: payload as object });
+    app!.inject({ method: "POST", url: "/v1/reservations", headers: { ...auth, "idempotency-key": key }, payload: payload as object });
 
   afterEach(() => {
     creates.length = 0;
@@ -360,9 +400,17 @@ describe("reservations over REST", () => {
       getReservation: () => reservation(ReservationStatus.HELD),
       listPatientReservations: () => ({ reservations: [reservation(ReservationStatus.CONFIRMED)] }),
     });
-    const confirm = await app!.inject({ method: "POST", url: "/v1/reservations/res_1/confirm", headers: { "idempotency-key": "c1" } });
+    const confirm = await app!.inject({
+      method: "POST",
+      url: "/v1/reservations/res_1/confirm",
+      headers: { ...auth, "idempotency-key": "c1" },
+    });
     expect(confirm.json().status).toBe("confirmed");
-    const cancel = await app!.inject({ method: "POST", url: "/v1/reservations/res_1/cancel", headers: { "idempotency-key": "c2" } });
+    const cancel = await app!.inject({
+      method: "POST",
+      url: "/v1/reservations/res_1/cancel",
+      headers: { ...auth, "idempotency-key": "c2" },
+    });
     expect(cancel.json().status).toBe("cancelled");
     expect((await get("/v1/reservations/res_1")).json().status).toBe("held");
     expect((await get("/v1/patients/pat_x/reservations")).json().items).toHaveLength(1);

@@ -2,6 +2,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { type AuthenticationOptions, registerAuthentication } from "./auth/authenticate.js";
+import { securityScheme, securitySchemeName } from "./auth/security.js";
 import type { BookingManagerClient } from "./booking-manager-client.js";
 import type { ProblemName } from "./problems/problem-catalog.js";
 import { registerProblemDetails } from "./problems/problem-details.js";
@@ -15,6 +17,8 @@ import { sharedSchemas } from "./schemas.js";
 
 export interface ApiOptions {
   bookingManager: BookingManagerClient;
+  /** How callers prove who they are: API keys, and OAuth2 tokens where configured. */
+  authentication: AuthenticationOptions;
   logger?: FastifyBaseLogger | boolean;
   /** Readiness; by default the booking manager answering a cheap call within a second. */
   ready?: () => Promise<boolean>;
@@ -33,6 +37,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemDetails(app, options.onUndeclaredProblem);
+  registerAuthentication(app, options.authentication);
   registerRequestMetrics(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
@@ -54,10 +59,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         { name: "reservations", description: "Hold, confirm, cancel" },
         { name: "operations", description: "Health and readiness" },
       ],
+      components: { securitySchemes: { [securitySchemeName]: securityScheme } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // persistAuthorization: the key entered under "Authorize" survives a reload of the reference page.
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { persistAuthorization: true } });
 
   const bookingManager = options.bookingManager;
   const ready =

@@ -163,6 +163,8 @@ export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Uns
 
 /** Problems any operation can answer: something below the API failed. */
 export const alwaysPossible = ["internal", "service-unavailable"] as const satisfies ProblemName[];
+/** Problems of an operation that needs a credential. */
+export const authenticated = ["unauthenticated", "forbidden"] as const satisfies ProblemName[];
 /** Problems of reading a JSON body. */
 export const withBody = ["malformed-request", "body-too-large", "unsupported-media-type"] as const satisfies ProblemName[];
 /** A POST without a body can still carry a Content-Type that needs one. */

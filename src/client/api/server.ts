@@ -1,14 +1,25 @@
 import { BookingManagerService } from "../../managers/booking/v1/booking_manager_pb.js";
+import { assertNoDevelopmentKeyInProduction, loadSecrets } from "../../utilities/config/secrets.js";
 import { portFromEnv, serviceUrl } from "../../utilities/config/service-env.js";
+import { createDynamoDbClients, dynamoDbSettingsFromEnv } from "../../utilities/dynamodb/dynamodb-config.js";
 import { createLogger } from "../../utilities/logging/logger.js";
 import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
+import { createApiKeyStore } from "../../utilities/security/api-key-store.js";
+import { createKeyVerifier } from "../../utilities/security/key-verifier.js";
 import { flushTelemetry } from "../../utilities/telemetry/telemetry-sdk.js";
+import { oauthSettingsFromEnv } from "./auth/authenticate.js";
 import { buildApi } from "./build-api.js";
 
 const logger = createLogger("api");
 try {
+  await loadSecrets();
+  assertNoDevelopmentKeyInProduction();
+  // API keys live in the platform's table; the security utility reads them (and remembers each for 30 s).
+  const settings = dynamoDbSettingsFromEnv();
+  const { documents } = createDynamoDbClients(settings);
   const app = await buildApi({
     bookingManager: grpcClient(BookingManagerService, grpcTransport(serviceUrl("booking-manager"))),
+    authentication: { apiKeys: createKeyVerifier(createApiKeyStore(documents, settings.tableName)), oauth: oauthSettingsFromEnv() },
     logger,
   });
   const port = portFromEnv();

@@ -10,6 +10,7 @@
  *                                longer than any provider deadline)
  */
 import { BookingManagerService } from "../../managers/booking/v1/booking_manager_pb.js";
+import { loadSecrets } from "../../utilities/config/secrets.js";
 import { serviceUrl } from "../../utilities/config/service-env.js";
 import { createLogger } from "../../utilities/logging/logger.js";
 import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
@@ -18,6 +19,7 @@ const logger = createLogger("reconciler");
 const intervalMs = Number(process.env.BP_RECONCILE_INTERVAL_MS ?? 30_000);
 const minAgeSeconds = Number(process.env.BP_RECONCILE_MIN_AGE_SECONDS ?? 30);
 const once = process.argv.includes("--once");
+await loadSecrets();
 const manager = grpcClient(BookingManagerService, grpcTransport(serviceUrl("booking-manager")));
 
 async function runOnce(): Promise<boolean> {

@@ -11,7 +11,7 @@ import {
   TimeWindowSchema,
   TreatmentSchema,
 } from "../../contracts/v1/booking_pb.js";
-import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import { ErrorReason, platformError, reasonOf } from "../../utilities/errors/platform-error.js";
 import { createSlotTokens } from "../../utilities/security/slot-token.js";
 import { createAvailabilityEngine } from "./availability-engine.js";
 import { AvailabilityEngineService, type FindAvailabilityRequest } from "./v1/availability_engine_pb.js";
@@ -204,10 +204,27 @@ describe("finding free times", () => {
     expect(new Set(seen).size).toBe(14);
   });
 
+  it("refuses a slot id from a search more than a day ago, saying it expired, and one it did not sign", async () => {
+    const engine = engineWith(fakeProviderAccess({ "odenplan-code": ["2026-03-02T08:00:00Z"] }));
+    const [slot] = (await engine.findAvailability({ treatment, offerings: [offering("odenplan", "kb")], ...march2 })).slots;
+    expect((await engine.resolveSlot({ slotId: slot!.slotId })).providerSlotId).toBe("odenplan-code-0");
+    const dayLater = createAvailabilityEngine({
+      providerAccess: fakeProviderAccess({}),
+      slotTokens: tokens,
+      now: () => new Date(now.getTime() + 25 * 3_600_000),
+    });
+    const later = createClient(
+      AvailabilityEngineService,
+      createRouterTransport(({ service }) => service(AvailabilityEngineService, dayLater)),
+    );
+    expect(reasonOf(await later.resolveSlot({ slotId: slot!.slotId }).catch((e: unknown) => e))).toBe(ErrorReason.SLOT_ID_EXPIRED);
+    expect(reasonOf(await later.resolveSlot({ slotId: "made.up" }).catch((e: unknown) => e))).toBe(ErrorReason.SLOT_ID_INVALID);
+  });
+
   it("hands out slot ids that lead back to the provider's own slot", async () => {
     const engine = engineWith(fakeProviderAccess({ "odenplan-code": ["2026-03-02T08:00:00Z"] }));
     const [slot] = (await engine.findAvailability({ treatment, offerings: [offering("odenplan", "kb")], ...march2 })).slots;
-    expect(tokens.verify(slot!.slotId)).toMatchObject({
+    expect(tokens.verify(slot!.slotId, now)).toMatchObject({
       providerInstanceId: "kb",
       providerSlotId: "odenplan-code-0",
       clinicId: "odenplan",

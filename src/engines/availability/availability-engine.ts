@@ -44,12 +44,20 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
 
   return {
     resolveSlot(request) {
-      const slot = deps.slotTokens.verify(request.slotId);
-      if (!slot)
+      const checked = deps.slotTokens.check(request.slotId, now());
+      if (!checked.ok && checked.problem === "expired") {
+        throw platformError(
+          ErrorReason.SLOT_ID_EXPIRED,
+          `the slot id was handed out at ${checked.issuedAt?.toISOString()}, too long ago: search again`,
+        );
+      }
+      if (!checked.ok) {
         throw platformError(
           ErrorReason.SLOT_ID_INVALID,
           "slot_id is not one this platform handed out (altered, or signed with a retired key)",
         );
+      }
+      const slot = checked.slot;
       return create(ResolveSlotResponseSchema, {
         providerInstanceId: slot.providerInstanceId,
         providerSlotId: slot.providerSlotId,
@@ -93,14 +101,17 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
               candidates.push({
                 cursor: { start: start.getTime(), clinicId: offering.clinicId, providerSlotId: providerSlot.providerSlotId },
                 slot: create(SlotSchema, {
-                  slotId: deps.slotTokens.sign({
-                    providerInstanceId: offering.providerInstanceId,
-                    providerSlotId: providerSlot.providerSlotId,
-                    clinicId: offering.clinicId,
-                    treatmentId: offering.treatmentId,
-                    start: start.getTime(),
-                    end: end.getTime(),
-                  }),
+                  slotId: deps.slotTokens.sign(
+                    {
+                      providerInstanceId: offering.providerInstanceId,
+                      providerSlotId: providerSlot.providerSlotId,
+                      clinicId: offering.clinicId,
+                      treatmentId: offering.treatmentId,
+                      start: start.getTime(),
+                      end: end.getTime(),
+                    },
+                    searchStart,
+                  ),
                   clinicId: offering.clinicId,
                   treatmentId: offering.treatmentId,
                   start: providerSlot.start,

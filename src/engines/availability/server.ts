@@ -1,5 +1,6 @@
 import { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
-import { requiredEnv, serviceUrl } from "../../utilities/config/service-env.js";
+import { rotatingSecret } from "../../utilities/config/secrets.js";
+import { serviceUrl } from "../../utilities/config/service-env.js";
 import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
 import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
 import { createSlotTokens } from "../../utilities/security/slot-token.js";
@@ -9,7 +10,7 @@ import { AvailabilityEngineService } from "./v1/availability_engine_pb.js";
 await runGrpcService("availability-engine", () => {
   const engine = createAvailabilityEngine({
     providerAccess: grpcClient(ProviderAccessService, grpcTransport(serviceUrl("provider-access"))),
-    slotTokens: createSlotTokens(requiredEnv("BP_SLOT_TOKEN_SECRET")),
+    slotTokens: createSlotTokens({ secrets: rotatingSecret("BP_SLOT_TOKEN_SECRET") }),
     providerDeadlineMs: process.env.BP_PROVIDER_DEADLINE_MS ? Number(process.env.BP_PROVIDER_DEADLINE_MS) : undefined,
   });
   return (router) => router.service(AvailabilityEngineService, engine);

@@ -52,10 +52,10 @@ export function createBookingManager(given: BookingManagerDeps): ServiceImpl<typ
       create(ListClinicsResponseSchema, { clinics: (await deps.catalogAccess.listClinics({ treatmentId: request.treatmentId })).clinics }),
     searchAvailability: (request) => searchAvailability(deps, request),
     createReservation: (request) => counted(reserve(deps, request)),
-    getReservation: (request) => getReservation(deps, request.id),
-    confirmReservation: (request) => confirm(deps, request.id),
-    cancelReservation: (request) => cancel(deps, request.id),
-    listPatientReservations: (request) => listPatientReservations(deps, request.patientId),
+    getReservation: (request) => getReservation(deps, request.id, request.clientId),
+    confirmReservation: (request) => confirm(deps, request.id, request.clientId),
+    cancelReservation: (request) => cancel(deps, request.id, request.clientId),
+    listPatientReservations: (request) => listPatientReservations(deps, request.patientId, request.clientId),
     reconcileReservations: (request) => reconcile(deps, request.minAgeSeconds),
   };
 }

@@ -3,7 +3,8 @@ import { CatalogAccessService } from "../../access/catalog/v1/catalog_access_pb.
 import { ProviderAccessService } from "../../access/provider/v1/provider_access_pb.js";
 import { AvailabilityEngineService } from "../../engines/availability/v1/availability_engine_pb.js";
 import { ReservationEngineService } from "../../engines/reservation/v1/reservation_engine_pb.js";
-import { requiredEnv, serviceUrl } from "../../utilities/config/service-env.js";
+import { requiredSecret } from "../../utilities/config/secrets.js";
+import { serviceUrl } from "../../utilities/config/service-env.js";
 import { grpcClient, grpcTransport } from "../../utilities/rpc/grpc-client.js";
 import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
 import { createPatientIds } from "../../utilities/security/patient-id.js";
@@ -17,7 +18,7 @@ await runGrpcService("booking-manager", (logger) => {
     providerAccess: grpcClient(ProviderAccessService, grpcTransport(serviceUrl("provider-access"))),
     availabilityEngine: grpcClient(AvailabilityEngineService, grpcTransport(serviceUrl("availability-engine"))),
     reservationEngine: grpcClient(ReservationEngineService, grpcTransport(serviceUrl("reservation-engine"))),
-    patientId: createPatientIds(requiredEnv("BP_PATIENT_ID_SECRET")),
+    patientId: createPatientIds(requiredSecret("BP_PATIENT_ID_SECRET")),
     log: logger,
   });
   return (router) => router.service(BookingManagerService, manager);

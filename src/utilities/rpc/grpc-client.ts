@@ -1,11 +1,16 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { requiredSecret } from "../config/secrets.js";
 import { tracingClientInterceptor } from "../telemetry/grpc-tracing.js";
+import { platformCredentialClientInterceptor } from "./platform-credential.js";
 
-/** A transport to a service at `baseUrl` (e.g. http://127.0.0.1:7101) speaking gRPC over h2c. */
-export function grpcTransport(baseUrl: string): Transport {
-  return createGrpcTransport({ baseUrl, interceptors: [tracingClientInterceptor] });
+/**
+ * A transport to a service at `baseUrl` (e.g. http://127.0.0.1:7101) speaking
+ * gRPC over h2c, carrying the platform credential (BP_PLATFORM_TOKEN) on every call.
+ */
+export function grpcTransport(baseUrl: string, platformToken = requiredSecret("BP_PLATFORM_TOKEN")): Transport {
+  return createGrpcTransport({ baseUrl, interceptors: [tracingClientInterceptor, platformCredentialClientInterceptor(platformToken)] });
 }
 
 export function grpcClient<T extends DescService>(service: T, transport: Transport): Client<T> {

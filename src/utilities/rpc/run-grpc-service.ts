@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import { assertNoDevelopmentKeyInProduction, loadSecrets } from "../config/secrets.js";
 import { portFromEnv } from "../config/service-env.js";
 import { createLogger, type Logger } from "../logging/logger.js";
 import { flushTelemetry } from "../telemetry/telemetry-sdk.js";
@@ -17,6 +18,10 @@ export async function runGrpcService(
 ): Promise<void> {
   const logger = createLogger(name);
   try {
+    // Secrets first (from AWS Secrets Manager where configured), and production's refusals before anything serves.
+    const loaded = await loadSecrets();
+    if (loaded.length > 0) logger.info({ secrets: loaded }, `read ${loaded.length} secrets from Secrets Manager`);
+    assertNoDevelopmentKeyInProduction();
     const port = portFromEnv();
     const routes = await build(logger);
     const server = await serveGrpc(routes, port, process.env.HOST ?? "127.0.0.1");

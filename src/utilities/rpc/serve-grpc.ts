@@ -1,7 +1,9 @@
 import http2 from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { rotatingSecret } from "../config/secrets.js";
 import { tracingServerInterceptor } from "../telemetry/grpc-tracing.js";
+import { platformCredentialServerInterceptor } from "./platform-credential.js";
 
 export interface GrpcServer {
   readonly port: number;
@@ -10,12 +12,25 @@ export interface GrpcServer {
 
 /**
  * Serves connect routes over plain HTTP/2 (h2c) so that any gRPC client,
- * `buf curl --protocol grpc --http2-prior-knowledge` included, can call them.
+ * `buf curl --protocol grpc --http2-prior-knowledge` included, can call them,
+ * provided the call carries the platform credential (platform-credential.ts).
  * Resolves once the port is bound; rejects (e.g. EADDRINUSE) otherwise.
  */
-export async function serveGrpc(routes: (router: ConnectRouter) => void, port: number, host = "127.0.0.1"): Promise<GrpcServer> {
+export async function serveGrpc(
+  routes: (router: ConnectRouter) => void,
+  port: number,
+  host = "127.0.0.1",
+  platformTokens: string[] = rotatingSecret("BP_PLATFORM_TOKEN"),
+): Promise<GrpcServer> {
   const server = http2.createServer(
-    connectNodeAdapter({ routes, grpc: true, grpcWeb: false, connect: true, interceptors: [tracingServerInterceptor] }),
+    connectNodeAdapter({
+      routes,
+      grpc: true,
+      grpcWeb: false,
+      connect: true,
+      // Traced first, so that a refused call still shows in the caller's trace.
+      interceptors: [tracingServerInterceptor, platformCredentialServerInterceptor(platformTokens)],
+    }),
   );
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {

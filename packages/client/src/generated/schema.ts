@@ -207,7 +207,7 @@ export interface components {
              * @description The kind of problem as a stable machine code: act on this, never on `title` or `detail`.
              * @enum {string}
              */
-            code: "validation" | "malformed-request" | "slot-id-invalid" | "not-found" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "unsupported-media-type" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "not-ready";
+            code: "validation" | "malformed-request" | "slot-id-invalid" | "unauthenticated" | "forbidden" | "not-found" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "unsupported-media-type" | "slot-expired" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "not-ready";
             /** @description Short summary of the kind of problem. */
             title: string;
             /** @description The HTTP status code. */
@@ -359,6 +359,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [internal](/problems/internal): Internal error */
             500: {
                 headers: {
@@ -404,6 +422,24 @@ export interface operations {
             };
             /** @description [validation](/problems/validation): Invalid request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -474,6 +510,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
@@ -507,7 +561,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
+                /** @description Required on every unsafe request; keys are your client's own (another client's same key is another request). For a reservation: a retry with the same key and body is answered as the first request was (for 24 h: the same status, 202 included, with the reservation as it is now, or the same problem); the same key with another body is refused (422); only a retry while the first still runs gets 409. Confirm and cancel are idempotent by the reservation's state. */
                 "idempotency-key": string;
             };
             path?: never;
@@ -552,6 +606,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
@@ -588,7 +660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description [idempotency-key-reused](/problems/idempotency-key-reused): Idempotency-Key reused; [lead-time](/problems/lead-time): Too soon to reserve; [slot-in-past](/problems/slot-in-past): Slot already begun; [deep-link-only](/problems/deep-link-only): Book on the provider's site; [provider-not-connected](/problems/provider-not-connected): Provider not connected */
+            /** @description [slot-expired](/problems/slot-expired): Slot id expired; [idempotency-key-reused](/problems/idempotency-key-reused): Idempotency-Key reused; [lead-time](/problems/lead-time): Too soon to reserve; [slot-in-past](/problems/slot-in-past): Slot already begun; [deep-link-only](/problems/deep-link-only): Book on the provider's site; [provider-not-connected](/problems/provider-not-connected): Provider not connected */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -646,6 +718,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
@@ -679,7 +769,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
+                /** @description Required on every unsafe request; keys are your client's own (another client's same key is another request). For a reservation: a retry with the same key and body is answered as the first request was (for 24 h: the same status, 202 included, with the reservation as it is now, or the same problem); the same key with another body is refused (422); only a retry while the first still runs gets 409. Confirm and cancel are idempotent by the reservation's state. */
                 "idempotency-key": string;
             };
             path: {
@@ -700,6 +790,24 @@ export interface operations {
             };
             /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -776,7 +884,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); the same key with another body is refused (422); a retry while the first still runs gets 409. */
+                /** @description Required on every unsafe request; keys are your client's own (another client's same key is another request). For a reservation: a retry with the same key and body is answered as the first request was (for 24 h: the same status, 202 included, with the reservation as it is now, or the same problem); the same key with another body is refused (422); only a retry while the first still runs gets 409. Confirm and cancel are idempotent by the reservation's state. */
                 "idempotency-key": string;
             };
             path: {
@@ -797,6 +905,24 @@ export interface operations {
             };
             /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -893,6 +1019,24 @@ export interface operations {
             };
             /** @description [validation](/problems/validation): Invalid request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

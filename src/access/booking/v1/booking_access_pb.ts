@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/booking/v1/booking_access.proto.
  */
 export const file_access_booking_v1_booking_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCgdSZWZ1c2FsEikKBnJlYXNvbhgBIAEoDjIZLmNvbnRyYWN0cy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJIqkBChhCZWdpblJlc2VydmF0aW9uUmVzcG9uc2USMAoHb3V0Y29tZRgBIAEoDjIfLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luT3V0Y29tZRIuCgtyZXNlcnZhdGlvbhgCIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhIrCgdyZWZ1c2FsGAMgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbCKyAQoRUmVjb3JkSG9sZFJlcXVlc3QSCgoCaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAQgASgJEicKA25vdxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKFFJlY29yZEJvb2tpbmdSZXF1ZXN0EgoKAmlkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJEhUKDXN0YXR1c19yZWFzb24YAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChRSZWNvcmRSZWxlYXNlUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgdyZWZ1c2FsGAIgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImcKGVJlY29yZENhbmNlbGxhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSFQoNc3RhdHVzX3JlYXNvbhgCIAEoCRInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKE1JlY29yZEV4cGlyeVJlcXVlc3QSCgoCaWQYASABKAkSFQoNc3RhdHVzX3JlYXNvbhgCIAEoCRInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKE1JlY29yZGVkUmVzZXJ2YXRpb24SLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iIwoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkgKFkdldFJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iNAoeTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0EhIKCnBhdGllbnRfaWQYASABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iTAoWTGlzdExhcHNlZEhvbGRzUmVxdWVzdBIyCg5leHBpcmVkX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoXTGlzdExhcHNlZEhvbGRzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uKp8BCgxCZWdpbk91dGNvbWUSHQoZQkVHSU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUJFR0lOX09VVENPTUVfU1RBUlRFRBABEhgKFEJFR0lOX09VVENPTUVfUkVQTEFZEAISHQoZQkVHSU5fT1VUQ09NRV9JTl9QUk9HUkVTUxADEhwKGEJFR0lOX09VVENPTUVfS0VZX1JFVVNFRBAEMsYIChRCb29raW5nQWNjZXNzU2VydmljZRJrChBCZWdpblJlc2VydmF0aW9uEiouYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlcXVlc3QaKy5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVzcG9uc2USWgoKUmVjb3JkSG9sZBIkLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEhvbGRSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJgCg1SZWNvcmRCb29raW5nEicuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQm9va2luZ1JlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEmAKDVJlY29yZFJlbGVhc2USJy5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRSZWxlYXNlUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SagoSUmVjb3JkQ2FuY2VsbGF0aW9uEiwuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQ2FuY2VsbGF0aW9uUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SXgoMUmVjb3JkRXhwaXJ5EiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkRXhwaXJ5UmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SZQoOR2V0UmVzZXJ2YXRpb24SKC5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaKS5hY2Nlc3MuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlc3BvbnNlEoABChdMaXN0UGF0aWVudFJlc2VydmF0aW9ucxIxLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVxdWVzdBoyLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USgAEKF0xpc3RQZW5kaW5nUmVzZXJ2YXRpb25zEjEuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0GjIuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRJoCg9MaXN0TGFwc2VkSG9sZHMSKS5hY2Nlc3MuYm9va2luZy52MS5MaXN0TGFwc2VkSG9sZHNSZXF1ZXN0GiouYWNjZXNzLmJvb2tpbmcudjEuTGlzdExhcHNlZEhvbGRzUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
+  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCgdSZWZ1c2FsEikKBnJlYXNvbhgBIAEoDjIZLmNvbnRyYWN0cy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJIscBChhCZWdpblJlc2VydmF0aW9uUmVzcG9uc2USMAoHb3V0Y29tZRgBIAEoDjIfLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luT3V0Y29tZRIuCgtyZXNlcnZhdGlvbhgCIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhIrCgdyZWZ1c2FsGAMgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBIcChRmaXJzdF9hbnN3ZXJfcGVuZGluZxgEIAEoCCKyAQoRUmVjb3JkSG9sZFJlcXVlc3QSCgoCaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAQgASgJEicKA25vdxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKFFJlY29yZEJvb2tpbmdSZXF1ZXN0EgoKAmlkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJEhUKDXN0YXR1c19yZWFzb24YAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChRSZWNvcmRSZWxlYXNlUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgdyZWZ1c2FsGAIgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImsKHVJlY29yZEF3YWl0aW5nUHJvdmlkZXJSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnChlSZWNvcmRDYW5jZWxsYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJhChNSZWNvcmRFeHBpcnlSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFChNSZWNvcmRlZFJlc2VydmF0aW9uEi4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uIjYKFUdldFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIRCgljbGllbnRfaWQYAiABKAkiSAoWR2V0UmVzZXJ2YXRpb25SZXNwb25zZRIuCgtyZXNlcnZhdGlvbhgBIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbiJHCh5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QSEgoKcGF0aWVudF9pZBgBIAEoCRIRCgljbGllbnRfaWQYAiABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iTAoWTGlzdExhcHNlZEhvbGRzUmVxdWVzdBIyCg5leHBpcmVkX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoXTGlzdExhcHNlZEhvbGRzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uKp8BCgxCZWdpbk91dGNvbWUSHQoZQkVHSU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUJFR0lOX09VVENPTUVfU1RBUlRFRBABEhgKFEJFR0lOX09VVENPTUVfUkVQTEFZEAISHQoZQkVHSU5fT1VUQ09NRV9JTl9QUk9HUkVTUxADEhwKGEJFR0lOX09VVENPTUVfS0VZX1JFVVNFRBAEMroJChRCb29raW5nQWNjZXNzU2VydmljZRJrChBCZWdpblJlc2VydmF0aW9uEiouYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlcXVlc3QaKy5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVzcG9uc2USWgoKUmVjb3JkSG9sZBIkLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEhvbGRSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJgCg1SZWNvcmRCb29raW5nEicuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQm9va2luZ1JlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEmAKDVJlY29yZFJlbGVhc2USJy5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRSZWxlYXNlUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24ScgoWUmVjb3JkQXdhaXRpbmdQcm92aWRlchIwLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEF3YWl0aW5nUHJvdmlkZXJSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJqChJSZWNvcmRDYW5jZWxsYXRpb24SLC5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRDYW5jZWxsYXRpb25SZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJeCgxSZWNvcmRFeHBpcnkSJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRFeHBpcnlSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJlCg5HZXRSZXNlcnZhdGlvbhIoLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVxdWVzdBopLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVzcG9uc2USgAEKF0xpc3RQYXRpZW50UmVzZXJ2YXRpb25zEjEuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0GjIuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRKAAQoXTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnMSMS5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGVuZGluZ1Jlc2VydmF0aW9uc1JlcXVlc3QaMi5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGVuZGluZ1Jlc2VydmF0aW9uc1Jlc3BvbnNlEmgKD0xpc3RMYXBzZWRIb2xkcxIpLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RMYXBzZWRIb2xkc1JlcXVlc3QaKi5hY2Nlc3MuYm9va2luZy52MS5MaXN0TGFwc2VkSG9sZHNSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message access.booking.v1.BeginReservationRequest
@@ -90,8 +90,8 @@ export type BeginReservationResponse = Message<"access.booking.v1.BeginReservati
   outcome: BeginOutcome;
 
   /**
-   * STARTED: the new pending reservation. REPLAY: the reservation as the
-   * first answer showed it, unless that answer was a refusal.
+   * STARTED: the new pending reservation. REPLAY: the reservation as it is
+   * now, unless the first answer was a refusal.
    *
    * @generated from field: contracts.v1.Reservation reservation = 2;
    */
@@ -103,6 +103,13 @@ export type BeginReservationResponse = Message<"access.booking.v1.BeginReservati
    * @generated from field: access.booking.v1.Refusal refusal = 3;
    */
   refusal?: Refusal | undefined;
+
+  /**
+   * REPLAY: the first answer was "still pending".
+   *
+   * @generated from field: bool first_answer_pending = 4;
+   */
+  firstAnswerPending: boolean;
 };
 
 /**
@@ -211,6 +218,33 @@ export const RecordReleaseRequestSchema: GenMessage<RecordReleaseRequest> = /*@_
   messageDesc(file_access_booking_v1_booking_access, 5);
 
 /**
+ * @generated from message access.booking.v1.RecordAwaitingProviderRequest
+ */
+export type RecordAwaitingProviderRequest = Message<"access.booking.v1.RecordAwaitingProviderRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string status_reason = 2;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordAwaitingProviderRequest.
+ * Use `create(RecordAwaitingProviderRequestSchema)` to create a new message.
+ */
+export const RecordAwaitingProviderRequestSchema: GenMessage<RecordAwaitingProviderRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 6);
+
+/**
  * @generated from message access.booking.v1.RecordCancellationRequest
  */
 export type RecordCancellationRequest = Message<"access.booking.v1.RecordCancellationRequest"> & {
@@ -235,7 +269,7 @@ export type RecordCancellationRequest = Message<"access.booking.v1.RecordCancell
  * Use `create(RecordCancellationRequestSchema)` to create a new message.
  */
 export const RecordCancellationRequestSchema: GenMessage<RecordCancellationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 6);
+  messageDesc(file_access_booking_v1_booking_access, 7);
 
 /**
  * @generated from message access.booking.v1.RecordExpiryRequest
@@ -262,7 +296,7 @@ export type RecordExpiryRequest = Message<"access.booking.v1.RecordExpiryRequest
  * Use `create(RecordExpiryRequestSchema)` to create a new message.
  */
 export const RecordExpiryRequestSchema: GenMessage<RecordExpiryRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 7);
+  messageDesc(file_access_booking_v1_booking_access, 8);
 
 /**
  * @generated from message access.booking.v1.RecordedReservation
@@ -279,7 +313,7 @@ export type RecordedReservation = Message<"access.booking.v1.RecordedReservation
  * Use `create(RecordedReservationSchema)` to create a new message.
  */
 export const RecordedReservationSchema: GenMessage<RecordedReservation> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 8);
+  messageDesc(file_access_booking_v1_booking_access, 9);
 
 /**
  * @generated from message access.booking.v1.GetReservationRequest
@@ -289,6 +323,13 @@ export type GetReservationRequest = Message<"access.booking.v1.GetReservationReq
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * When set, a reservation of another client is not found.
+   *
+   * @generated from field: string client_id = 2;
+   */
+  clientId: string;
 };
 
 /**
@@ -296,7 +337,7 @@ export type GetReservationRequest = Message<"access.booking.v1.GetReservationReq
  * Use `create(GetReservationRequestSchema)` to create a new message.
  */
 export const GetReservationRequestSchema: GenMessage<GetReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 9);
+  messageDesc(file_access_booking_v1_booking_access, 10);
 
 /**
  * @generated from message access.booking.v1.GetReservationResponse
@@ -313,7 +354,7 @@ export type GetReservationResponse = Message<"access.booking.v1.GetReservationRe
  * Use `create(GetReservationResponseSchema)` to create a new message.
  */
 export const GetReservationResponseSchema: GenMessage<GetReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 10);
+  messageDesc(file_access_booking_v1_booking_access, 11);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsRequest
@@ -323,6 +364,13 @@ export type ListPatientReservationsRequest = Message<"access.booking.v1.ListPati
    * @generated from field: string patient_id = 1;
    */
   patientId: string;
+
+  /**
+   * Only this client's reservations of the patient.
+   *
+   * @generated from field: string client_id = 2;
+   */
+  clientId: string;
 };
 
 /**
@@ -330,7 +378,7 @@ export type ListPatientReservationsRequest = Message<"access.booking.v1.ListPati
  * Use `create(ListPatientReservationsRequestSchema)` to create a new message.
  */
 export const ListPatientReservationsRequestSchema: GenMessage<ListPatientReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 11);
+  messageDesc(file_access_booking_v1_booking_access, 12);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsResponse
@@ -347,7 +395,7 @@ export type ListPatientReservationsResponse = Message<"access.booking.v1.ListPat
  * Use `create(ListPatientReservationsResponseSchema)` to create a new message.
  */
 export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 12);
+  messageDesc(file_access_booking_v1_booking_access, 13);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsRequest
@@ -364,7 +412,7 @@ export type ListPendingReservationsRequest = Message<"access.booking.v1.ListPend
  * Use `create(ListPendingReservationsRequestSchema)` to create a new message.
  */
 export const ListPendingReservationsRequestSchema: GenMessage<ListPendingReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 13);
+  messageDesc(file_access_booking_v1_booking_access, 14);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsResponse
@@ -381,7 +429,7 @@ export type ListPendingReservationsResponse = Message<"access.booking.v1.ListPen
  * Use `create(ListPendingReservationsResponseSchema)` to create a new message.
  */
 export const ListPendingReservationsResponseSchema: GenMessage<ListPendingReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 14);
+  messageDesc(file_access_booking_v1_booking_access, 15);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsRequest
@@ -398,7 +446,7 @@ export type ListLapsedHoldsRequest = Message<"access.booking.v1.ListLapsedHoldsR
  * Use `create(ListLapsedHoldsRequestSchema)` to create a new message.
  */
 export const ListLapsedHoldsRequestSchema: GenMessage<ListLapsedHoldsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 15);
+  messageDesc(file_access_booking_v1_booking_access, 16);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsResponse
@@ -415,7 +463,7 @@ export type ListLapsedHoldsResponse = Message<"access.booking.v1.ListLapsedHolds
  * Use `create(ListLapsedHoldsResponseSchema)` to create a new message.
  */
 export const ListLapsedHoldsResponseSchema: GenMessage<ListLapsedHoldsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 16);
+  messageDesc(file_access_booking_v1_booking_access, 17);
 
 /**
  * @generated from enum access.booking.v1.BeginOutcome
@@ -510,6 +558,18 @@ export const BookingAccessService: GenService<{
   recordRelease: {
     methodKind: "unary";
     input: typeof RecordReleaseRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
+   * The provider has not answered (in time): it stays pending, for the
+   * reconciler to verify, and the request that began it has been answered,
+   * so a retry of it is answered again instead of "still in progress".
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordAwaitingProvider
+   */
+  recordAwaitingProvider: {
+    methodKind: "unary";
+    input: typeof RecordAwaitingProviderRequestSchema;
     output: typeof RecordedReservationSchema;
   },
   /**

@@ -76,6 +76,7 @@ describe("the problem catalog", () => {
         BookingManagerService,
         createRouterTransport(() => {}),
       ),
+      authentication: { apiKeys: { verify: async () => undefined } },
       logger: false,
     });
     try {

@@ -30,6 +30,16 @@ export const problemCatalog = {
     title: "Unknown slot id",
     when: "The `slotId` was not handed out by this platform, or was altered. Pass slot ids from `GET /v1/availability` unchanged.",
   },
+  unauthenticated: {
+    status: 401,
+    title: "Not authenticated",
+    when: "The request carries no credential, or one that is unknown, revoked or expired. Send `Authorization: Bearer <API key>` (or an OAuth2 access token where configured).",
+  },
+  forbidden: {
+    status: 403,
+    title: "Missing scope",
+    when: "The credential is valid but lacks the scope this operation needs (`availability:read`, `reservations:read`, `reservations:write` or `admin`). The detail names it.",
+  },
   "not-found": {
     status: 404,
     title: "Not found",
@@ -64,6 +74,11 @@ export const problemCatalog = {
     status: 415,
     title: "Unsupported media type",
     when: "The body's Content-Type is not `application/json` (or a body-less POST carried one that needs a body).",
+  },
+  "slot-expired": {
+    status: 422,
+    title: "Slot id expired",
+    when: "The `slotId` comes from a search more than a day ago. Search again: the slot may be gone, and a fresh search gives a fresh id.",
   },
   "hold-expired": {
     status: 422,

@@ -12,6 +12,7 @@ export const problemForReason: Record<ErrorReason, ProblemName | undefined> = {
   [ErrorReason.UNSPECIFIED]: undefined,
   [ErrorReason.INVALID_ARGUMENT]: "validation",
   [ErrorReason.SLOT_ID_INVALID]: "slot-id-invalid",
+  [ErrorReason.SLOT_ID_EXPIRED]: "slot-expired",
   [ErrorReason.TREATMENT_NOT_FOUND]: "not-found",
   [ErrorReason.CLINIC_NOT_OFFERING]: "not-found",
   [ErrorReason.RESERVATION_NOT_FOUND]: "not-found",

@@ -3,9 +3,10 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
+import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { validationProblem } from "../problems/problem-details.js";
-import { alwaysPossible, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
+import { alwaysPossible, authenticated, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
 
 const maxRangeDays = 31;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -25,6 +26,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
     {
       schema: {
         operationId: "searchAvailability",
+        ...requires("availability:read"),
         tags: ["availability"],
         summary: "Free time slots for a treatment across every connected provider",
         description: [
@@ -51,7 +53,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
             providers: Type.Array(ref(ProviderOutcomeSchema)),
             nextPageToken: Type.Optional(Type.String()),
           }),
-          ...problemResponses("validation", "not-found", "provider-unavailable", ...alwaysPossible),
+          ...problemResponses("validation", "not-found", "provider-unavailable", ...authenticated, ...alwaysPossible),
         },
       },
     },

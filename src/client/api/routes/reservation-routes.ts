@@ -4,16 +4,21 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Static, Type } from "typebox";
 import { ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
+import { principalOf } from "../auth/authenticate.js";
+import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { alwaysPossible, bodyLess, PatientSchema, problemResponses, ReservationSchema, ref, withBody } from "../schemas.js";
+import { alwaysPossible, authenticated, bodyLess, PatientSchema, problemResponses, ReservationSchema, ref, withBody } from "../schemas.js";
 
 const idempotencyKey = Type.Object({
   "idempotency-key": Type.String({
     minLength: 1,
     maxLength: 255,
     description:
-      "Required on every unsafe request. A retry with the same key and body returns the first result (for 24 h); " +
-      "the same key with another body is refused (422); a retry while the first still runs gets 409.",
+      "Required on every unsafe request; keys are your client's own (another client's same key is another request). " +
+      "For a reservation: a retry with the same key and body is answered as the first request was (for 24 h: the same " +
+      "status, 202 included, with the reservation as it is now, or the same problem); the same key with another body is " +
+      "refused (422); only a retry while the first still runs gets 409. Confirm and cancel are idempotent by the " +
+      "reservation's state.",
   }),
 });
 const reservationId = Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -25,6 +30,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     {
       schema: {
         operationId: "createReservation",
+        ...requires("reservations:write"),
         tags,
         summary: "Reserve a slot: a hold where the provider supports it, else a booking",
         description:
@@ -44,6 +50,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
           ...problemResponses(
             "validation",
             "slot-id-invalid",
+            "slot-expired",
             "not-found",
             "slot-taken",
             "request-in-progress",
@@ -55,6 +62,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
             "provider-not-connected",
             "provider-unavailable",
             ...withBody,
+            ...authenticated,
             ...alwaysPossible,
           ),
         },
@@ -63,6 +71,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     async (request, reply) => {
       const { slotId, treatmentId, patient, note } = request.body;
       const result = await bookingManager.createReservation({
+        clientId: principalOf(request).clientId,
         idempotencyKey: request.headers["idempotency-key"],
         requestHash: hashBody(request.body),
         slotId,
@@ -78,8 +87,10 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
       });
       if (result.replayed) reply.header("idempotent-replayed", "true");
       const body = toReservation(result);
+      // A replay answers as the first answer did (202 while the provider was silent), with the reservation as it is now.
+      const accepted = result.replayed ? result.firstAnswerPending : body.status === "pending";
       return reply
-        .code(body.status === "pending" ? 202 : 201)
+        .code(accepted ? 202 : 201)
         .header("location", `/v1/reservations/${body.id}`)
         .send(body);
     },
@@ -90,13 +101,15 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     {
       schema: {
         operationId: "getReservation",
+        ...requires("reservations:read"),
         tags,
         summary: "Look up a reservation",
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses("validation", "not-found", ...alwaysPossible) },
+        response: { 200: ref(ReservationSchema), ...problemResponses("validation", "not-found", ...authenticated, ...alwaysPossible) },
       },
     },
-    async (request) => toReservation(await bookingManager.getReservation({ id: request.params.reservationId })),
+    async (request) =>
+      toReservation(await bookingManager.getReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })),
   );
 
   app.post(
@@ -104,6 +117,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     {
       schema: {
         operationId: "confirmReservation",
+        ...requires("reservations:write"),
         tags,
         summary: "Confirm a held reservation before its hold expires",
         description: "Confirming a confirmed reservation returns it unchanged. 422 when the hold has expired.",
@@ -122,12 +136,14 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
             "not-supported",
             "provider-unavailable",
             ...bodyLess,
+            ...authenticated,
             ...alwaysPossible,
           ),
         },
       },
     },
-    async (request) => toReservation(await bookingManager.confirmReservation({ id: request.params.reservationId })),
+    async (request) =>
+      toReservation(await bookingManager.confirmReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })),
   );
 
   app.post(
@@ -135,6 +151,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     {
       schema: {
         operationId: "cancelReservation",
+        ...requires("reservations:write"),
         tags,
         summary: "Cancel a held or confirmed reservation",
         description:
@@ -156,12 +173,14 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
             "not-supported",
             "provider-unavailable",
             ...bodyLess,
+            ...authenticated,
             ...alwaysPossible,
           ),
         },
       },
     },
-    async (request) => toReservation(await bookingManager.cancelReservation({ id: request.params.reservationId })),
+    async (request) =>
+      toReservation(await bookingManager.cancelReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })),
   );
 
   app.get(
@@ -169,15 +188,22 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     {
       schema: {
         operationId: "listPatientReservations",
+        ...requires("reservations:read"),
         tags,
         summary: "A patient's reservations, by start",
         description: "patientId is the opaque id every reservation of the patient carries; it never contains personal data.",
         params: Type.Object({ patientId: Type.String({ minLength: 1, maxLength: 100 }) }),
-        response: { 200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }), ...problemResponses("validation", ...alwaysPossible) },
+        response: {
+          200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }),
+          ...problemResponses("validation", ...authenticated, ...alwaysPossible),
+        },
       },
     },
     async (request) => {
-      const { reservations } = await bookingManager.listPatientReservations({ patientId: request.params.patientId });
+      const { reservations } = await bookingManager.listPatientReservations({
+        patientId: request.params.patientId,
+        clientId: principalOf(request).clientId,
+      });
       return { items: reservations.map(toReservation) };
     },
   );

@@ -8,13 +8,14 @@ import { type ReservationResult, ReservationResultSchema } from "../v1/booking_m
 import type { UseCaseDeps } from "./dependencies.js";
 
 /** A reservation as Vården sees it: its effective status, and its times in the clinic's zone. */
-export function reservationResult(reservation: Reservation, at: Date, replayed = false): ReservationResult {
+export function reservationResult(reservation: Reservation, at: Date, replay?: { firstAnswerPending: boolean }): ReservationResult {
   const effective = effectiveStatus(reservation, at);
   return create(ReservationResultSchema, {
     reservation: effective,
     localStart: effective.start && effective.timeZone ? toLocalIso(timestampDate(effective.start), effective.timeZone) : "",
     localEnd: effective.end && effective.timeZone ? toLocalIso(timestampDate(effective.end), effective.timeZone) : "",
-    replayed,
+    replayed: replay !== undefined,
+    firstAnswerPending: replay?.firstAnswerPending ?? false,
   });
 }
 
@@ -30,9 +31,14 @@ export function effectiveStatus(reservation: Reservation, at: Date): Reservation
   return reservation;
 }
 
-/** The reservation as stored; RESERVATION_NOT_FOUND when there is none. */
-export async function loadReservation(deps: Pick<UseCaseDeps, "bookingAccess">, id: string): Promise<Reservation> {
-  const { reservation } = await deps.bookingAccess.getReservation({ id });
+/**
+ * The reservation as stored, when it belongs to the client asking;
+ * RESERVATION_NOT_FOUND when there is none, or it is another client's.
+ */
+export async function loadReservation(deps: Pick<UseCaseDeps, "bookingAccess">, id: string, clientId: string): Promise<Reservation> {
+  if (!clientId)
+    throw platformError(ErrorReason.INVALID_ARGUMENT, "client_id is required: reservations belong to a client", { field: "client_id" });
+  const { reservation } = await deps.bookingAccess.getReservation({ id, clientId });
   if (!reservation) throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${id} not found`);
   return reservation;
 }

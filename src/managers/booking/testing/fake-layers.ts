@@ -111,7 +111,7 @@ interface Key {
   requestHash: string;
   reservationId: string;
   complete: boolean;
-  snapshot?: Reservation;
+  firstAnswerPending?: boolean;
   refusal?: Refusal;
 }
 
@@ -147,7 +147,7 @@ export class FakeBookingAccess {
       id: string,
       from: ReservationStatus[],
       to: ReservationStatus,
-      claim: "until-hold-expiry" | "for-good" | "free",
+      claim: "until-hold-expiry" | "for-good" | "free" | "unchanged",
       change: Partial<Reservation> & { refusal?: Refusal },
       now: Timestamp | undefined,
     ) => {
@@ -161,6 +161,8 @@ export class FakeBookingAccess {
       const owned = this.claims.get(claimOf(current))?.reservationId === id;
       if (claim === "free") {
         if (owned) this.claims.delete(claimOf(current));
+      } else if (claim === "unchanged") {
+        // still pending: the claim stays
       } else if (!owned) {
         throw platformError(ErrorReason.SLOT_CLAIM_LOST, `reservation ${id} no longer has its slot`);
       } else {
@@ -179,11 +181,11 @@ export class FakeBookingAccess {
         updatedAt: timestampFromDate(new Date(at(now))),
       });
       this.reservations.set(id, next);
-      const key = this.keys.get(current.idempotencyKey);
-      if (current.status === ReservationStatus.PENDING && key?.reservationId === id) {
+      const key = this.keys.get(`${current.clientId}#${current.idempotencyKey}`);
+      if (current.status === ReservationStatus.PENDING && key?.reservationId === id && !key.complete) {
         key.complete = true;
+        key.firstAnswerPending = to === ReservationStatus.PENDING;
         if (refusal) key.refusal = refusal;
-        else key.snapshot = create(ReservationSchema, { ...next, patient: undefined });
       }
       return { reservation: next };
     };
@@ -200,18 +202,24 @@ export class FakeBookingAccess {
           idempotencyKey: request.idempotencyKey,
           createdAt: timestampFromDate(new Date(now)),
         });
-        const key = this.keys.get(request.idempotencyKey);
+        const scopedKey = `${reservation.clientId}#${request.idempotencyKey}`;
+        const key = this.keys.get(scopedKey);
         if (key) {
           if (key.requestHash !== request.requestHash) return { outcome: BeginOutcome.KEY_REUSED };
           if (!key.complete) return { outcome: BeginOutcome.IN_PROGRESS, reservation: this.reservations.get(key.reservationId) };
-          return { outcome: BeginOutcome.REPLAY, reservation: key.snapshot, refusal: key.refusal };
+          if (key.refusal) return { outcome: BeginOutcome.REPLAY, refusal: key.refusal };
+          return {
+            outcome: BeginOutcome.REPLAY,
+            reservation: create(ReservationSchema, { ...this.reservations.get(key.reservationId)!, patient: undefined }),
+            firstAnswerPending: key.firstAnswerPending,
+          };
         }
         const claim = this.claims.get(claimOf(reservation));
         if (claim && (claim.expiresAt === undefined || claim.expiresAt >= now)) {
           throw platformError(ErrorReason.SLOT_UNAVAILABLE, "the slot is already reserved: search again");
         }
         this.claims.set(claimOf(reservation), { reservationId: reservation.id });
-        this.keys.set(request.idempotencyKey, { requestHash: request.requestHash, reservationId: reservation.id, complete: false });
+        this.keys.set(scopedKey, { requestHash: request.requestHash, reservationId: reservation.id, complete: false });
         this.reservations.set(reservation.id, reservation);
         return { outcome: BeginOutcome.STARTED, reservation };
       },
@@ -255,6 +263,16 @@ export class FakeBookingAccess {
           },
           r.now,
         ),
+      recordAwaitingProvider: (r) =>
+        move(
+          "recordAwaitingProvider",
+          r.id,
+          [ReservationStatus.PENDING],
+          ReservationStatus.PENDING,
+          "unchanged",
+          { statusReason: r.statusReason },
+          r.now,
+        ),
       recordCancellation: (r) =>
         move(
           "recordCancellation",
@@ -272,10 +290,16 @@ export class FakeBookingAccess {
       getReservation: (r) => {
         failIfAsked("getReservation");
         const reservation = this.reservations.get(r.id);
-        if (!reservation) throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${r.id} not found`);
+        if (!reservation || (r.clientId && reservation.clientId !== r.clientId)) {
+          throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${r.id} not found`);
+        }
         return { reservation };
       },
-      listPatientReservations: (r) => ({ reservations: [...this.reservations.values()].filter((x) => x.patientId === r.patientId) }),
+      listPatientReservations: (r) => ({
+        reservations: [...this.reservations.values()].filter(
+          (x) => x.patientId === r.patientId && (!r.clientId || x.clientId === r.clientId),
+        ),
+      }),
       listPendingReservations: (r) => ({ reservations: listed(ReservationStatus.PENDING, at(r.beganBefore), (x) => x.createdAt) }),
       listLapsedHolds: (r) => ({ reservations: listed(ReservationStatus.HELD, at(r.expiredBefore), (x) => x.holdExpiresAt) }),
     };
@@ -377,7 +401,7 @@ export function createHarness() {
   };
   let keys = 0;
   const reserve = (slot = slotId(), idempotencyKey = `key-${++keys}`, requestHash = "hash") =>
-    manager.createReservation({ idempotencyKey, requestHash, slotId: slot, treatmentId: treatment.id, patient });
+    manager.createReservation({ clientId: "vaarden", idempotencyKey, requestHash, slotId: slot, treatmentId: treatment.id, patient });
 
   return {
     manager,

@@ -8,7 +8,7 @@ describe("cancelling a reservation", () => {
   it("cancels a held reservation at the provider and frees the slot for the next patient", async () => {
     const { reserve, manager, provider, slotId } = createHarness();
     await reserve();
-    const { reservation } = await manager.cancelReservation({ id: "res_1" });
+    const { reservation } = await manager.cancelReservation({ id: "res_1", clientId: "vaarden" });
     expect(reservation).toMatchObject({ status: ReservationStatus.CANCELLED, statusReason: "cancelled by the patient" });
     expect(provider.called("cancel")).toHaveLength(1);
     expect((await reserve(slotId())).reservation?.status).toBe(ReservationStatus.HELD);
@@ -17,16 +17,16 @@ describe("cancelling a reservation", () => {
   it("cancels a confirmed appointment outside the treatment's cancellation window", async () => {
     const { reserve, manager } = createHarness();
     await reserve();
-    await manager.confirmReservation({ id: "res_1" });
-    expect((await manager.cancelReservation({ id: "res_1" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
+    await manager.confirmReservation({ id: "res_1", clientId: "vaarden" });
+    expect((await manager.cancelReservation({ id: "res_1", clientId: "vaarden" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
   });
 
   it("refuses what the cancellation rules forbid, without asking the provider", async () => {
     const { reserve, manager, provider, rules } = createHarness();
     await reserve();
-    await manager.confirmReservation({ id: "res_1" });
+    await manager.confirmReservation({ id: "res_1", clientId: "vaarden" });
     rules.cancellation = FakeRules.broken(ErrorReason.CANCELLATION_WINDOW);
-    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1" })))).toBe(ErrorReason.CANCELLATION_WINDOW);
+    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1", clientId: "vaarden" })))).toBe(ErrorReason.CANCELLATION_WINDOW);
     expect(provider.called("cancel")).toEqual([]);
   });
 
@@ -34,7 +34,7 @@ describe("cancelling a reservation", () => {
     const { reserve, manager, rules } = createHarness();
     await reserve();
     rules.cancellation = FakeRules.broken(ErrorReason.CANCELLATION_WINDOW);
-    expect((await manager.cancelReservation({ id: "res_1" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
+    expect((await manager.cancelReservation({ id: "res_1", clientId: "vaarden" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
   });
 
   it("asks to retry while the reservation is still being verified with the provider", async () => {
@@ -43,21 +43,21 @@ describe("cancelling a reservation", () => {
       throw platformError(ErrorReason.PROVIDER_TIMEOUT, "timed out");
     };
     await reserve();
-    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1" })))).toBe(ErrorReason.RESERVATION_PENDING);
+    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1", clientId: "vaarden" })))).toBe(ErrorReason.RESERVATION_PENDING);
   });
 
   it("refuses to cancel a hold that has already expired", async () => {
     const { reserve, manager, later } = createHarness();
     await reserve();
     later(11 * 60_000);
-    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1" })))).toBe(ErrorReason.RESERVATION_STATE);
+    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1", clientId: "vaarden" })))).toBe(ErrorReason.RESERVATION_STATE);
   });
 
   it("answers a cancelled reservation as it is", async () => {
     const { reserve, manager, provider } = createHarness();
     await reserve();
-    await manager.cancelReservation({ id: "res_1" });
-    expect((await manager.cancelReservation({ id: "res_1" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
+    await manager.cancelReservation({ id: "res_1", clientId: "vaarden" });
+    expect((await manager.cancelReservation({ id: "res_1", clientId: "vaarden" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
     expect(provider.called("cancel")).toHaveLength(1);
   });
 
@@ -69,7 +69,7 @@ describe("cancelling a reservation", () => {
         provider_instance_id: "kb",
       });
     };
-    const { reservation } = await manager.cancelReservation({ id: "res_1" });
+    const { reservation } = await manager.cancelReservation({ id: "res_1", clientId: "vaarden" });
     expect(reservation?.status).toBe(ReservationStatus.CANCELLED);
     expect(reservation?.statusReason).toContain("no longer had the booking");
   });
@@ -80,7 +80,7 @@ describe("cancelling a reservation", () => {
     provider.cancel = () => {
       throw platformError(ErrorReason.PROVIDER_UNAVAILABLE, "down", { provider_instance_id: "kb" });
     };
-    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1" })))).toBe(ErrorReason.PROVIDER_UNAVAILABLE);
+    expect(reasonOf(await failure(manager.cancelReservation({ id: "res_1", clientId: "vaarden" })))).toBe(ErrorReason.PROVIDER_UNAVAILABLE);
     expect(stored("res_1").status).toBe(ReservationStatus.HELD);
   });
 
@@ -91,6 +91,6 @@ describe("cancelling a reservation", () => {
       bookings.meddle("res_1", { status: ReservationStatus.CANCELLED });
       return { providerBookingRef: request.providerBookingRef, status: ProviderBookingStatus.CANCELLED };
     };
-    expect((await manager.cancelReservation({ id: "res_1" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
+    expect((await manager.cancelReservation({ id: "res_1", clientId: "vaarden" })).reservation?.status).toBe(ReservationStatus.CANCELLED);
   });
 });

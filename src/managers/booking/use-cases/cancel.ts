@@ -17,9 +17,9 @@ import type { ReservationResult } from "../v1/booking_manager_pb.js";
  *     the slot already, which is all a cancel wants);
  *  4. booking access records it as cancelled and frees the slot.
  */
-export async function cancel(deps: UseCaseDeps, id: string): Promise<ReservationResult> {
+export async function cancel(deps: UseCaseDeps, id: string, clientId: string): Promise<ReservationResult> {
   const at = deps.now();
-  const reservation = await loadReservation(deps, id);
+  const reservation = await loadReservation(deps, id, clientId);
 
   // 1. Only what is held or booked can be cancelled.
   const status = effectiveStatus(reservation, at).status;
@@ -68,7 +68,7 @@ export async function cancel(deps: UseCaseDeps, id: string): Promise<Reservation
   } catch (error) {
     // A second cancel of the same reservation won the race: same outcome.
     if (hasReason(error, ErrorReason.RESERVATION_CHANGED) && metadataOf(error).current_status === "cancelled") {
-      return reservationResult(await loadReservation(deps, id), at);
+      return reservationResult(await loadReservation(deps, id, clientId), at);
     }
     throw error;
   }

@@ -8,7 +8,7 @@ import { createHarness, failure } from "../testing/fake-layers.js";
 async function withHold() {
   const harness = createHarness();
   await harness.reserve();
-  return { ...harness, confirm: () => harness.manager.confirmReservation({ id: "res_1" }) };
+  return { ...harness, confirm: () => harness.manager.confirmReservation({ id: "res_1", clientId: "vaarden" }) };
 }
 
 describe("confirming a held reservation", () => {
@@ -95,7 +95,7 @@ describe("confirming a held reservation", () => {
 
   it("refuses to confirm a cancelled reservation", async () => {
     const { confirm, manager } = await withHold();
-    await manager.cancelReservation({ id: "res_1" });
+    await manager.cancelReservation({ id: "res_1", clientId: "vaarden" });
     expect(reasonOf(await failure(confirm()))).toBe(ErrorReason.RESERVATION_STATE);
   });
 
@@ -114,6 +114,8 @@ describe("confirming a held reservation", () => {
 
   it("says a reservation it does not know is not found", async () => {
     const { manager } = createHarness();
-    expect(reasonOf(await failure(manager.confirmReservation({ id: "res_nobody" })))).toBe(ErrorReason.RESERVATION_NOT_FOUND);
+    expect(reasonOf(await failure(manager.confirmReservation({ id: "res_nobody", clientId: "vaarden" })))).toBe(
+      ErrorReason.RESERVATION_NOT_FOUND,
+    );
   });
 });

@@ -19,9 +19,9 @@ import type { ReservationResult } from "../v1/booking_manager_pb.js";
  * the hold expired; and a provider that confirmed while our own record lapsed
  * leaves a booking nobody owns, which is cancelled there at once.
  */
-export async function confirm(deps: UseCaseDeps, id: string): Promise<ReservationResult> {
+export async function confirm(deps: UseCaseDeps, id: string, clientId: string): Promise<ReservationResult> {
   const at = deps.now();
-  const reservation = await loadReservation(deps, id);
+  const reservation = await loadReservation(deps, id, clientId);
 
   // 1. Only a live hold can be confirmed.
   const status = effectiveStatus(reservation, at).status;
@@ -66,7 +66,7 @@ export async function confirm(deps: UseCaseDeps, id: string): Promise<Reservatio
     if (hasReason(error, ErrorReason.RESERVATION_CHANGED)) {
       const now = metadataOf(error).current_status;
       // Another confirm of the same reservation won: the provider's booking is that one. Nothing to undo.
-      if (now === "confirmed") return reservationResult(await loadReservation(deps, id), at);
+      if (now === "confirmed") return reservationResult(await loadReservation(deps, id, clientId), at);
       // Expired (the reconciler wrote the lapse down) or cancelled meanwhile: the provider's booking is nobody's.
       await cancelAtProvider(
         deps,

@@ -41,12 +41,17 @@ describe("the reconciler", () => {
     expect(stored("res_1").status).toBe(ReservationStatus.CONFIRMED);
   });
 
-  it("releases a reservation the provider never took: the slot is free, and a retry of the request is told to search again", async () => {
+  it("releases a reservation the provider never took: the slot is free, and a retry of the request learns it was released", async () => {
     const { reconcile, stored, bookings, reserve, slotId } = await withPending();
     expect(await reconcile()).toMatchObject({ examined: 1, released: 1 });
-    expect(stored("res_1").status).toBe(ReservationStatus.RELEASED);
+    expect(stored("res_1")).toMatchObject({ status: ReservationStatus.RELEASED, statusReason: expect.stringContaining("search again") });
     expect(bookings.claims.size).toBe(0);
-    expect(reasonOf(await failure(reserve(slotId(), "key-a")))).toBe(ErrorReason.SLOT_UNAVAILABLE);
+    const retry = await reserve(slotId(), "key-a");
+    expect(retry).toMatchObject({
+      replayed: true,
+      firstAnswerPending: true,
+      reservation: { id: "res_1", status: ReservationStatus.RELEASED },
+    });
   });
 
   it("leaves a reservation pending while its provider cannot be reached, until the next run", async () => {

@@ -82,6 +82,32 @@ describe("reserving a slot", () => {
     expect(provider.called("hold")).toHaveLength(1);
   });
 
+  it("keeps the clients apart: the same Idempotency-Key from another client is another request", async () => {
+    const { manager, reserve, slotId } = createHarness();
+    await reserve(slotId("slot-1"), "key-a", "hash-1");
+    const other = await manager.createReservation({
+      clientId: "another-marketplace",
+      idempotencyKey: "key-a",
+      requestHash: "hash-2",
+      slotId: slotId("slot-2"),
+      treatmentId: "dental-checkup",
+      patient: { name: "Bo", personalIdentityNumber: "19850505-1235", phone: "0707654321", email: "bo@example.se" },
+    });
+    expect(other.replayed).toBe(false);
+    expect(other.reservation?.clientId).toBe("another-marketplace");
+  });
+
+  it("shows, confirms and cancels a reservation for the client that made it only", async () => {
+    const { manager, reserve } = createHarness();
+    await reserve();
+    const asOther = { id: "res_1", clientId: "another-marketplace" };
+    expect(reasonOf(await failure(manager.getReservation(asOther)))).toBe(ErrorReason.RESERVATION_NOT_FOUND);
+    expect(reasonOf(await failure(manager.confirmReservation(asOther)))).toBe(ErrorReason.RESERVATION_NOT_FOUND);
+    expect(reasonOf(await failure(manager.cancelReservation(asOther)))).toBe(ErrorReason.RESERVATION_NOT_FOUND);
+    expect((await manager.listPatientReservations({ patientId: "pat_anna", clientId: "another-marketplace" })).reservations).toEqual([]);
+    expect((await manager.listPatientReservations({ patientId: "pat_anna", clientId: "vaarden" })).reservations).toHaveLength(1);
+  });
+
   it("refuses an Idempotency-Key reused for another request", async () => {
     const { reserve, slotId } = createHarness();
     await reserve(slotId(), "key-a", "hash-1");
@@ -151,6 +177,21 @@ describe("reserving a slot", () => {
       const { reservation } = await reserve();
       expect(reservation?.status).toBe(ReservationStatus.PENDING);
       expect(bookings.claims.size).toBe(1);
+    });
+
+    it("answers a retry with the same key as it answered first (still pending), showing the reservation as it is now", async () => {
+      const { reserve, slotId, provider, bookings } = createHarness();
+      const original = provider.hold;
+      provider.hold = () => {
+        throw platformError(ErrorReason.PROVIDER_TIMEOUT, "provider kb timed out", { provider_instance_id: "kb" });
+      };
+      await reserve(slotId(), "key-a");
+      provider.hold = original;
+      const retry = await reserve(slotId(), "key-a");
+      expect(retry).toMatchObject({ replayed: true, firstAnswerPending: true, reservation: { status: ReservationStatus.PENDING } });
+      bookings.meddle("res_1", { status: ReservationStatus.HELD }); // the reconciler found the provider's hold
+      expect((await reserve(slotId(), "key-a")).reservation?.status).toBe(ReservationStatus.HELD);
+      expect(provider.called("hold")).toHaveLength(1);
     });
 
     it("keeps it pending when the provider took it but recording that failed: nothing is lost", async () => {

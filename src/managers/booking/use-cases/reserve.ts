@@ -28,6 +28,7 @@ import type { CreateReservationRequest, ReservationResult } from "../v1/booking_
 export async function reserve(deps: UseCaseDeps, request: CreateReservationRequest): Promise<ReservationResult> {
   const at = deps.now();
   const patient = request.patient;
+  if (!request.clientId) throw invalid("client_id is required: reservations belong to a client", "client_id");
   if (!request.idempotencyKey || !request.requestHash) throw invalid("idempotency_key and request_hash are required", "idempotency_key");
   if (!patient?.name || !patient.phone || !patient.email) throw invalid("patient name, phone and email are required", "patient");
   if (!patient.personalIdentityNumber && !patient.dateOfBirth) {
@@ -65,6 +66,7 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
   const begun = await deps.bookingAccess.beginReservation({
     reservation: create(ReservationSchema, {
       id: deps.newId(),
+      clientId: request.clientId,
       status: ReservationStatus.PENDING,
       treatmentId: slot.treatmentId,
       clinicId: slot.clinicId,
@@ -87,7 +89,7 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
       break;
     case BeginOutcome.REPLAY:
       if (begun.refusal) throw platformError(begun.refusal.reason, begun.refusal.message);
-      return reservationResult(begun.reservation!, at, true);
+      return reservationResult(begun.reservation!, at, { firstAnswerPending: begun.firstAnswerPending });
     case BeginOutcome.IN_PROGRESS:
       throw platformError(ErrorReason.REQUEST_IN_PROGRESS, "a request with this Idempotency-Key is still being processed; retry later");
     case BeginOutcome.KEY_REUSED:
@@ -118,7 +120,7 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
     if (!providerCertainlyDidNotTakeIt(error)) {
       // Timeout, provider down, garbled answer: it may have acted. Stay pending; the reconciler asks it.
       deps.log.warn({ err: error, reservationId: pending.id }, `reservation ${pending.id} stays pending: the provider's answer is unknown`);
-      return reservationResult(pending, at);
+      return awaitProvider(deps, pending, at);
     }
     // It certainly holds nothing for us: free the slot here, and answer (now and on every retry) why.
     const refusal = asCallerError(error, slot.providerInstanceId);
@@ -154,7 +156,7 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
   } catch (error) {
     if (hasReason(error, ErrorReason.RESERVATION_CHANGED)) {
       // The reconciler got there first. If it found the provider's hold or booking, it recorded it: that is our answer.
-      const current = await loadReservation(deps, pending.id);
+      const current = await loadReservation(deps, pending.id, request.clientId);
       if (current.status === ReservationStatus.HELD || current.status === ReservationStatus.CONFIRMED)
         return reservationResult(current, at);
       return answerLateProvider(deps, current, booking);
@@ -165,6 +167,26 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
       { err: error, reservationId: pending.id },
       `reservation ${pending.id} stays pending: recording the provider's answer failed`,
     );
+    return awaitProvider(deps, pending, at);
+  }
+}
+
+/**
+ * The answer is "still pending" (202): recorded as the request's answer, so a
+ * retry with the same key is answered with the reservation as it then is,
+ * rather than "still in progress" until the reconciler has settled it.
+ */
+async function awaitProvider(deps: UseCaseDeps, pending: Reservation, at: Date): Promise<ReservationResult> {
+  try {
+    const { reservation } = await deps.bookingAccess.recordAwaitingProvider({
+      id: pending.id,
+      statusReason: "the provider has not answered yet; we are verifying with it",
+      now: timestampFromDate(at),
+    });
+    return reservationResult(reservation!, at);
+  } catch (error) {
+    // Retries get "in progress" until the reconciler settles it: slower for the client, nothing lost.
+    deps.log.warn({ err: error, reservationId: pending.id }, `could not record reservation ${pending.id}'s first answer`);
     return reservationResult(pending, at);
   }
 }
