@@ -2,6 +2,9 @@
  * `npm start`: checks the Node version, brings dist/ up to date (scripts/build.mjs), then
  * runs the host, dist/host/start.js, in this same process. Arguments pass through:
  * `npm start -- --in-memory`. Plain JavaScript: no TypeScript loader runs anywhere.
+ *
+ * `node scripts/start.mjs --entry <file under dist/> …` runs another compiled entry the same
+ * way (`npm run keys`, `npm run sync`).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -25,11 +28,20 @@ if (Number(process.versions.node.split(".")[0]) < required) {
   process.exit(1);
 }
 
+const entryFlag = process.argv.indexOf("--entry");
+let entry = path.join("host", "start.js");
+if (entryFlag >= 0) {
+  entry = process.argv[entryFlag + 1] ?? "";
+  // The entry sees its own arguments only, as if it had been started directly.
+  process.argv.splice(entryFlag, 2);
+}
+
 const { buildDist } = await import("./build.mjs");
 try {
-  await buildDist({ root });
+  // A tool's output may be read by a script (a new key, say): the build's line goes to stderr then.
+  await buildDist({ root, log: entryFlag >= 0 ? (line) => console.error(line) : undefined });
 } catch {
   // esbuild has printed what does not compile, with file and line.
   process.exit(1);
 }
-await import(pathToFileURL(path.join(root, "dist", "host", "start.js")).href);
+await import(pathToFileURL(path.join(root, "dist", entry)).href);

@@ -23,6 +23,8 @@ export interface DemoInMemory {
   client: BookingClient;
   apiKey: string;
   baseUrl: string;
+  /** The test's own table in the run's DynamoDB Local. */
+  tableName: string;
   /** Another client system, with a key of the given scopes (default: all). */
   clientFor(clientId: string, scopes?: Scope[]): Promise<{ apiKey: string; client: BookingClient }>;
   system: Awaited<ReturnType<typeof composeInMemorySystem>>;
@@ -91,6 +93,7 @@ export async function startDemoInMemory(
     client,
     apiKey,
     baseUrl,
+    tableName: table.tableName,
     clientFor,
     system,
     catalog,

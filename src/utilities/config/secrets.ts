@@ -97,6 +97,10 @@ async function secretsManagerClient(env: NodeJS.ProcessEnv): Promise<SecretsClie
   const client = new SecretsManagerClient({
     region: env.AWS_REGION,
     ...(env.SECRETS_MANAGER_ENDPOINT ? { endpoint: env.SECRETS_MANAGER_ENDPOINT } : {}),
+    // In ECS the task role's credentials come from the default chain; keys in the environment win where set.
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
+      : {}),
   });
   return { getSecretValue: async (secretId) => (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString };
 }

@@ -1,5 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { assertNoDevelopmentKeyInProduction, loadSecrets } from "../config/secrets.js";
+import { assertNoDevelopmentKeyInProduction, loadSecrets, rotatingSecret } from "../config/secrets.js";
 import { portFromEnv } from "../config/service-env.js";
 import { createLogger, type Logger } from "../logging/logger.js";
 import { flushTelemetry } from "../telemetry/telemetry-sdk.js";
@@ -22,9 +22,10 @@ export async function runGrpcService(
     const loaded = await loadSecrets();
     if (loaded.length > 0) logger.info({ secrets: loaded }, `read ${loaded.length} secrets from Secrets Manager`);
     assertNoDevelopmentKeyInProduction();
+    const platformTokens = rotatingSecret("BP_PLATFORM_TOKEN");
     const port = portFromEnv();
     const routes = await build(logger);
-    const server = await serveGrpc(routes, port, process.env.HOST ?? "127.0.0.1");
+    const server = await serveGrpc(routes, port, process.env.HOST ?? "127.0.0.1", platformTokens);
     logger.info({ port: server.port }, `${name} listening (gRPC, h2c) on port ${server.port}`);
     let closing = false;
     const shutdown = async (signal: string) => {
