@@ -20,6 +20,7 @@ import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
 import { createLogger } from "../utilities/logging/logger.js";
 import { createApiKeyStore } from "../utilities/security/api-key-store.js";
+import type { Scope } from "../utilities/security/api-keys.js";
 import { createPatientIds } from "../utilities/security/patient-id.js";
 import { createSlotTokens } from "../utilities/security/slot-token.js";
 import { tracingClientInterceptor, tracingServerInterceptor } from "../utilities/telemetry/grpc-tracing.js";
@@ -36,6 +37,10 @@ export interface InMemorySystemOptions {
   now?: () => Date;
   /** OAuth2 client-credential tokens accepted beside API keys. */
   oauth?: OAuthSettings;
+  /** Requests a minute per client and scope; by default so high that only tests of the limits meet them. */
+  rateLimits?: Record<Scope | "open", number>;
+  /** Refused credentials an address may send a minute; by default out of reach, as above. */
+  maxFailuresPerMinute?: number;
 }
 
 /** One service behind its own in-memory transport, traced on both sides like a real gRPC hop. */
@@ -107,13 +112,21 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
   const api: FastifyInstance = await buildApi({
     bookingManager,
     // No cache here: a test that revokes a key sees it refused at once.
-    authentication: { apiKeys, oauth: options.oauth },
+    authentication: { apiKeys, oauth: options.oauth, maxFailuresPerMinute: options.maxFailuresPerMinute ?? 1_000_000 },
+    rateLimits: options.rateLimits ?? {
+      "availability:read": 1e6,
+      "reservations:read": 1e6,
+      "reservations:write": 1e6,
+      admin: 1e6,
+      open: 1e6,
+    },
     logger: false,
     onUndeclaredProblem: (operation, problem) => undeclaredProblems.push(`${operation}: ${problem}`),
   });
   return {
     api,
     apiKeys,
+    documents: options.documents,
     undeclaredProblems,
     clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager },
   };

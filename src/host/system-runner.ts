@@ -39,6 +39,8 @@ export interface RunningSystem {
   urls: Record<string, string>;
   /** Sends a signal to one process, as a crash or an operator would. */
   kill(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** The process ids of every running process and of DynamoDB Local ("dynamodb-local"). */
+  pids(): Record<string, number>;
   /** Starts a process again that was killed, with the same settings. */
   restart(service: string): Promise<void>;
   stop(): Promise<void>;
@@ -225,6 +227,12 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
       entry.expectedExit = true;
       entry.child.kill(signal);
       await entry.exited;
+    },
+    pids() {
+      const pids: Record<string, number> = {};
+      for (const [name, entry] of running) if (entry.child.pid) pids[name] = entry.child.pid;
+      if (dynamodb.pid) pids["dynamodb-local"] = dynamodb.pid;
+      return pids;
     },
     async restart(service) {
       const entry = find(service);

@@ -10,7 +10,17 @@ import { systemTestPortOffset } from "./support/port-offset.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    system: { apiUrl: string; urls: Record<string, string>; dynamodbEndpoint: string; apiKey: string; platformToken: string };
+    system: {
+      apiUrl: string;
+      urls: Record<string, string>;
+      dynamodbEndpoint: string;
+      apiKey: string;
+      platformToken: string;
+      /** Process ids, to pause one (SIGSTOP) and see the platform keep its deadlines. */
+      pids: Record<string, number>;
+      /** The deadline every request gets (BP_REQUEST_DEADLINE_MS). */
+      requestDeadlineMs: number;
+    };
     /** The local OTLP receiver every service exports to (GET /spans lists what arrived). */
     otlpEndpoint: string;
     /** Every line every process printed, for tests that read the logs. */
@@ -31,6 +41,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export default async function setup(project: TestProject) {
   await buildDist({ root });
   const portOffset = systemTestPortOffset(10_000);
+  // Short enough that tests which pause a service wait little, long enough for every honest request.
+  const requestDeadlineMs = 4000;
   const lines: string[] = [];
   const logFile = path.join(mkdtempSync(path.join(tmpdir(), "bp-system-logs-")), "all-processes.log");
   const receiver = await startOtlpReceiver();
@@ -40,7 +52,12 @@ export default async function setup(project: TestProject) {
     inMemoryDatabase: true,
     otlpEndpoint: receiver.endpoint,
     // Tests inject provider faults one after another; a circuit opened by one must not fail the next.
-    env: { BP_PROVIDER_DEADLINE_MS: "1500", LOG_LEVEL: "info", BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }) },
+    env: {
+      BP_REQUEST_DEADLINE_MS: String(requestDeadlineMs),
+      BP_PROVIDER_DEADLINE_MS: "1500",
+      LOG_LEVEL: "info",
+      BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }),
+    },
     output: (service, line) => {
       lines.push(`${service} | ${line}`);
       appendFileSync(logFile, `${service} | ${line}\n`);
@@ -56,6 +73,8 @@ export default async function setup(project: TestProject) {
     // The development key npm start makes, with every scope; tests that need other keys make them.
     apiKey: system.developmentApiKey!,
     platformToken: topology.env.BP_PLATFORM_TOKEN!,
+    pids: system.pids(),
+    requestDeadlineMs,
   });
   project.provide("otlpEndpoint", receiver.endpoint);
   project.provide("logFile", logFile);

@@ -221,7 +221,11 @@ describe("the REST API", () => {
       method: "POST",
       url: "/v1/reservations",
       headers: auth,
-      payload: { slotId: "s", treatmentId: "t", patient: { name: "A", phone: "0701234567", email: "a@example.se" } },
+      payload: {
+        slotId: "s.t",
+        treatmentId: "t",
+        patient: { name: "A", dateOfBirth: "1990-01-01", phone: "0701234567", email: "a@example.se" },
+      },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("idempotency-key");

@@ -1,12 +1,17 @@
+import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import { withDeadline } from "../../utilities/rpc/deadline.js";
+import type { Scope } from "../../utilities/security/api-keys.js";
 import { type AuthenticationOptions, registerAuthentication } from "./auth/authenticate.js";
 import { securityScheme, securitySchemeName } from "./auth/security.js";
 import type { BookingManagerClient } from "./booking-manager-client.js";
+import { clientErrorHandler, httpLimits } from "./limits/http-limits.js";
+import { registerRateLimits } from "./limits/rate-limits.js";
 import type { ProblemName } from "./problems/problem-catalog.js";
-import { registerProblemDetails } from "./problems/problem-details.js";
+import { registerProblemDetails, sendProblem } from "./problems/problem-details.js";
 import { problemPages } from "./problems/problem-pages.js";
 import { registerRequestMetrics } from "./request-metrics.js";
 import { availabilityRoutes } from "./routes/availability-routes.js";
@@ -22,23 +27,87 @@ export interface ApiOptions {
   logger?: FastifyBaseLogger | boolean;
   /** Readiness; by default the booking manager answering a cheap call within a second. */
   ready?: () => Promise<boolean>;
+  /** Overrides of the HTTP limits (tests shorten the timeouts). */
+  limits?: Partial<typeof httpLimits>;
+  /** Requests a minute per client and scope (default: BP_RATE_LIMITS or the defaults of limits/rate-limits.ts). */
+  rateLimits?: Record<Scope | "open", number>;
   /** Told of every problem answered that the operation's schema does not declare (tests collect them); logged otherwise. */
   onUndeclaredProblem?: (operation: string, problem: ProblemName) => void;
 }
 
 export const apiVersion = "0.1.0";
 
+/**
+ * Relative: the document describes whichever host serves it. `x-internal: false` and the named
+ * environments say the audience (OWASP API9). A constant, as the swagger types know no `x-` fields.
+ */
+const server = {
+  url: "/",
+  description: "This API, in whichever environment serves the document (local, development, staging, production)",
+  "x-internal": false,
+};
+
+/** Aborted when the client goes away before its answer is written: nothing below keeps working for nobody. */
+function signalOf(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** The public REST API. It calls the booking manager and nothing else. */
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const limits = { ...httpLimits, ...options.limits };
   const app = Fastify({
     loggerInstance: typeof options.logger === "object" ? options.logger : undefined,
     logger: typeof options.logger === "boolean" ? options.logger : undefined,
-    ajv: { customOptions: { allErrors: true } },
+    // Unknown fields are refused (400), never silently dropped, and every error is listed.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxParamLength: limits.maxParamLength,
+    // Node checks request timeouts every 30 s by default: a slow client would hold on for up to that much longer.
+    http: { connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs / 4) },
+    clientErrorHandler,
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === "FST_ERR_MAX_PARAM_LENGTH") return sendProblem(request, reply, "uri-too-long", "a path parameter is too long");
+      return sendProblem(request, reply, "malformed-request", "the URL is not valid (bad percent-encoding?)");
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
 
+  // Every request's deadline, carried through every service it reaches.
+  app.addHook("onRequest", (_request, reply, done) => withDeadline(limits.requestDeadlineMs, () => done(), signalOf(reply)));
   registerProblemDetails(app, options.onUndeclaredProblem);
   registerAuthentication(app, options.authentication);
+  await registerRateLimits(app, options.rateLimits);
   registerRequestMetrics(app);
+  await app.register(helmet, (instance) => ({
+    // The reference page (/docs) runs Swagger UI from this API's own files only.
+    // Not helmet's defaults: their upgrade-insecure-requests would break the page on a plain-HTTP localhost.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        "default-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "script-src": ["'self'", ...((instance as unknown as { swaggerCSP?: { script: string[] } }).swaggerCSP?.script ?? [])],
+        "style-src": ["'self'", ...((instance as unknown as { swaggerCSP?: { style: string[] } }).swaggerCSP?.style ?? [])],
+      },
+    },
+  }));
+  // Answers about reservations and patients carry personal data: no cache may keep them.
+  app.addHook("onSend", async (request, reply) => {
+    if (!reply.hasHeader("cache-control") && (request.url.startsWith("/v1/") || reply.statusCode >= 400))
+      reply.header("cache-control", "no-store");
+  });
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   // Registered before the routes, so that it sees them all.
@@ -48,6 +117,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       info: {
         title: "Booking Platform API",
         version: apiVersion,
+        contact: { name: "Booking Platform team", url: "https://github.com/booking-platform" },
         description:
           "Find free time slots for a treatment across every connected booking provider, and reserve them. " +
           "Errors are RFC 9457 problem+json with a stable `code`; each operation lists the problems it can answer, " +
@@ -59,12 +129,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         { name: "reservations", description: "Hold, confirm, cancel" },
         { name: "operations", description: "Health and readiness" },
       ],
+      servers: [server],
       components: { securitySchemes: { [securitySchemeName]: securityScheme } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   // persistAuthorization: the key entered under "Authorize" survives a reload of the reference page.
-  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { persistAuthorization: true } });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true, uiConfig: { persistAuthorization: true } });
 
   const bookingManager = options.bookingManager;
   const ready =

@@ -1,6 +1,15 @@
 import { type Static, type TSchema, Type } from "typebox";
 import { type ProblemName, problemCatalog, problemNames, problemTypeUri } from "./problems/problem-catalog.js";
 
+/** Strings with a bound: every string the API reads or writes has one (OWASP API4). */
+const text = (maxLength: number, options: Parameters<typeof Type.String>[0] = {}) => Type.String({ maxLength, ...options });
+/** Ids this platform or a provider hands out: letters, digits and a few separators. */
+export const idString = (options: Parameters<typeof Type.String>[0] = {}) =>
+  Type.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$", ...options });
+const instant = (description: string) => Type.String({ format: "date-time", maxLength: 40, description });
+const count = (options: Parameters<typeof Type.Integer>[0] = {}) =>
+  Type.Integer({ format: "int32", minimum: 0, maximum: 1_000_000, ...options });
+
 /**
  * The public data shapes. Each has an $id: @fastify/swagger turns them into
  * named components of the OpenAPI document, and so into named types of the
@@ -9,6 +18,8 @@ import { type ProblemName, problemCatalog, problemNames, problemTypeUri } from "
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({
+      maxLength: 100,
+      format: "uri-reference",
       description: "Names the kind of problem: `/problems/<code>`, a page on this API that says when it happens and what to do.",
       examples: ["/problems/slot-taken"],
     }),
@@ -18,17 +29,17 @@ export const ProblemSchema = Type.Object(
       enum: problemNames,
       description: "The kind of problem as a stable machine code: act on this, never on `title` or `detail`.",
     }),
-    title: Type.String({ description: "Short summary of the kind of problem." }),
-    status: Type.Integer({ description: "The HTTP status code." }),
-    detail: Type.Optional(Type.String({ description: "What went wrong this time, for a person." })),
-    instance: Type.Optional(Type.String({ description: "The request path." })),
+    title: text(100, { description: "Short summary of the kind of problem." }),
+    status: Type.Integer({ format: "int32", minimum: 400, maximum: 599, description: "The HTTP status code." }),
+    detail: Type.Optional(text(2000, { description: "What went wrong this time, for a person." })),
+    instance: Type.Optional(text(2000, { description: "The request path." })),
     errors: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String({ description: "The field or parameter, e.g. `from` or `body.patient.email`." }),
-          reason: Type.String(),
+          name: text(200, { description: "The field or parameter, e.g. `from` or `body.patient.email`." }),
+          reason: text(500),
         }),
-        { description: "For validation problems: every field that is wrong." },
+        { maxItems: 100, description: "For validation problems: every field that is wrong." },
       ),
     ),
   },
@@ -43,44 +54,45 @@ export type Problem = Static<typeof ProblemSchema>;
 
 export const TreatmentSchema = Type.Object(
   {
-    id: Type.String(),
-    name: Type.String(),
-    description: Type.String(),
-    durationMinutes: Type.Integer(),
-    minLeadMinutes: Type.Integer({ description: "A reservation must start at least this long from now." }),
-    cancellationWindowHours: Type.Integer({ description: "A reservation may be cancelled until this long before it starts." }),
+    id: idString(),
+    name: text(200),
+    description: text(2000),
+    durationMinutes: count(),
+    minLeadMinutes: count({ description: "A reservation must start at least this long from now." }),
+    cancellationWindowHours: count({ description: "A reservation may be cancelled until this long before it starts." }),
   },
   { $id: "Treatment", title: "Treatment" },
 );
 
 export const ClinicSchema = Type.Object(
   {
-    id: Type.String(),
-    name: Type.String(),
-    city: Type.String(),
-    address: Type.String(),
-    timeZone: Type.String({ description: "IANA time zone; slots are shown in it.", examples: ["Europe/Stockholm"] }),
-    treatmentIds: Type.Array(Type.String()),
-    providerInstanceId: Type.String(),
+    id: idString(),
+    name: text(200),
+    city: text(100),
+    address: text(300),
+    timeZone: text(64, { description: "IANA time zone; slots are shown in it.", examples: ["Europe/Stockholm"] }),
+    treatmentIds: Type.Array(idString(), { maxItems: 1000 }),
+    providerInstanceId: idString(),
   },
   { $id: "Clinic", title: "Clinic" },
 );
 
 export const SlotSchema = Type.Object(
   {
-    slotId: Type.String({ description: "Opaque and tamper-proof: pass it unchanged to reserve the slot." }),
-    clinicId: Type.String(),
-    treatmentId: Type.String(),
-    start: Type.String({ format: "date-time", description: "UTC instant." }),
-    end: Type.String({ format: "date-time", description: "UTC instant." }),
-    localStart: Type.String({ description: "The same instant in the clinic's time zone, RFC 3339 with offset." }),
-    localEnd: Type.String(),
-    timeZone: Type.String(),
-    practitionerName: Type.String(),
-    providerInstanceId: Type.String(),
+    slotId: text(2000, { description: "Opaque and tamper-proof: pass it unchanged to reserve the slot." }),
+    clinicId: idString(),
+    treatmentId: idString(),
+    start: instant("UTC instant."),
+    end: instant("UTC instant."),
+    localStart: instant("The same instant in the clinic's time zone, RFC 3339 with offset."),
+    localEnd: instant("The end in the clinic's time zone."),
+    timeZone: text(64),
+    practitionerName: text(200),
+    providerInstanceId: idString(),
     bookingLink: Type.Optional(
       Type.String({
         format: "uri",
+        maxLength: 2000,
         description: "Set when the provider takes bookings on its own site only: send the patient here instead of POST /v1/reservations.",
       }),
     ),
@@ -90,10 +102,10 @@ export const SlotSchema = Type.Object(
 
 export const ProviderOutcomeSchema = Type.Object(
   {
-    providerInstanceId: Type.String(),
+    providerInstanceId: idString(),
     status: Type.Union([Type.Literal("ok"), Type.Literal("timeout"), Type.Literal("error"), Type.Literal("circuit-open")]),
-    detail: Type.Optional(Type.String()),
-    slotCount: Type.Integer(),
+    detail: Type.Optional(text(500)),
+    slotCount: count(),
   },
   { $id: "ProviderOutcome", title: "ProviderOutcome", description: "How one provider answered this search." },
 );
@@ -102,18 +114,22 @@ export const PatientSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     personalIdentityNumber: Type.Optional(
-      Type.String({ pattern: "^(\\d{2})?\\d{6}[-+]?\\d{4}$", description: "Swedish personnummer, YYYYMMDD-NNNN or YYMMDD-NNNN." }),
+      Type.String({
+        maxLength: 13,
+        pattern: "^(\\d{2})?\\d{6}[-+]?\\d{4}$",
+        description: "Swedish personnummer (or samordningsnummer), YYYYMMDD-NNNN or YYMMDD-NNNN; `+` for 100 years or older.",
+      }),
     ),
-    dateOfBirth: Type.Optional(Type.String({ format: "date" })),
-    phone: Type.String({ minLength: 5, maxLength: 30 }),
-    email: Type.String({ format: "email" }),
+    dateOfBirth: Type.Optional(Type.String({ format: "date", maxLength: 10 })),
+    phone: Type.String({ minLength: 5, maxLength: 30, pattern: "^[0-9+() -]+$" }),
+    email: Type.String({ format: "email", maxLength: 254 }),
   },
-  { $id: "Patient", title: "Patient", description: "Personal data: never logged." },
+  { $id: "Patient", title: "Patient", description: "Personal data: never logged.", additionalProperties: false },
 );
 
 export const ReservationSchema = Type.Object(
   {
-    id: Type.String(),
+    id: idString(),
     status: Type.Union(
       [
         Type.Literal("pending"),
@@ -130,17 +146,17 @@ export const ReservationSchema = Type.Object(
           "cancelled: by the patient. released: the provider did not take it. expired: the hold lapsed.",
       },
     ),
-    slotId: Type.String(),
-    treatmentId: Type.String(),
-    clinicId: Type.String(),
-    start: Type.String({ format: "date-time", description: "UTC instant." }),
-    end: Type.String({ format: "date-time", description: "UTC instant." }),
-    localStart: Type.String({ description: "The start in the clinic's time zone, RFC 3339 with offset." }),
-    localEnd: Type.String(),
-    timeZone: Type.String(),
-    patientId: Type.String({ description: "Opaque id of the patient: use it to list their reservations." }),
-    holdExpiresAt: Type.Optional(Type.String({ format: "date-time" })),
-    statusReason: Type.Optional(Type.String()),
+    slotId: text(2000),
+    treatmentId: idString(),
+    clinicId: idString(),
+    start: instant("UTC instant."),
+    end: instant("UTC instant."),
+    localStart: instant("The start in the clinic's time zone, RFC 3339 with offset."),
+    localEnd: instant("The end in the clinic's time zone."),
+    timeZone: text(64),
+    patientId: idString({ description: "Opaque id of the patient: use it to list their reservations." }),
+    holdExpiresAt: Type.Optional(instant("Until when the slot is held; confirm before then.")),
+    statusReason: Type.Optional(text(500)),
   },
   { $id: "Reservation", title: "Reservation" },
 );
@@ -161,8 +177,25 @@ export const sharedSchemas = [
  */
 export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
 
+/**
+ * The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) every
+ * rate-limited answer carries: the limit of the client for this kind of
+ * request, what is left of it, and the seconds until the window resets.
+ */
+export const rateLimitHeaders = {
+  "RateLimit-Limit": Type.Integer({ format: "int32", minimum: 0, maximum: 1_000_000_000, description: "Requests allowed in the window." }),
+  "RateLimit-Remaining": Type.Integer({ format: "int32", minimum: 0, maximum: 1_000_000_000, description: "Requests left in the window." }),
+  "RateLimit-Reset": Type.Integer({ format: "int32", minimum: 0, maximum: 86_400, description: "Seconds until the window resets." }),
+};
+const retryAfterHeader = {
+  "Retry-After": Type.Integer({ format: "int32", minimum: 0, maximum: 86_400, description: "Seconds to wait before trying again." }),
+};
+
+/** A success answer of a rate-limited operation: its body schema, and the RateLimit headers it carries. */
+export const limited = <T extends TSchema>(schema: T) => ({ ...schema, headers: rateLimitHeaders }) as T;
+
 /** Problems any operation can answer: something below the API failed. */
-export const alwaysPossible = ["internal", "service-unavailable"] as const satisfies ProblemName[];
+export const alwaysPossible = ["rate-limited", "internal", "service-unavailable", "timeout"] as const satisfies ProblemName[];
 /** Problems of an operation that needs a credential. */
 export const authenticated = ["unauthenticated", "forbidden"] as const satisfies ProblemName[];
 /** Problems of reading a JSON body. */
@@ -183,6 +216,8 @@ export function problemResponses(...names: ProblemName[]) {
       status,
       {
         description: problems.map((name) => `[${name}](${problemTypeUri(name)}): ${problemCatalog[name].title}`).join("; "),
+        // 4xx answers are counted against the client's rate limit too, and say where it stands; a 429 says when to retry.
+        ...(status < 500 ? { headers: status === 429 ? { ...rateLimitHeaders, ...retryAfterHeader } : rateLimitHeaders } : {}),
         content: {
           "application/problem+json": {
             schema: ref(ProblemSchema),

@@ -19,7 +19,11 @@ try {
   const { documents } = createDynamoDbClients(settings);
   const app = await buildApi({
     bookingManager: grpcClient(BookingManagerService, grpcTransport(serviceUrl("booking-manager"))),
-    authentication: { apiKeys: createKeyVerifier(createApiKeyStore(documents, settings.tableName)), oauth: oauthSettingsFromEnv() },
+    authentication: {
+      apiKeys: createKeyVerifier(createApiKeyStore(documents, settings.tableName)),
+      oauth: oauthSettingsFromEnv(),
+      maxFailuresPerMinute: process.env.BP_AUTH_FAILURES_PER_MINUTE ? Number(process.env.BP_AUTH_FAILURES_PER_MINUTE) : undefined,
+    },
     logger,
   });
   const port = portFromEnv();

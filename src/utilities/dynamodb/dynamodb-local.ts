@@ -21,6 +21,8 @@ function dynamoDbLocalFiles() {
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process (tests pause it to see a database that stops answering). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,7 @@ export async function startDynamoDbLocal(
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1000) });
-        return { endpoint, port, stop };
+        return { endpoint, port, pid: child.pid, stop };
       } catch {
         if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} in time:\n${output.join("")}`);
         await new Promise((resolve) => setTimeout(resolve, 150));

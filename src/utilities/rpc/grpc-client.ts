@@ -3,6 +3,7 @@ import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { requiredSecret } from "../config/secrets.js";
 import { tracingClientInterceptor } from "../telemetry/grpc-tracing.js";
+import { deadlineBound } from "./deadline.js";
 import { platformCredentialClientInterceptor } from "./platform-credential.js";
 
 /**
@@ -13,6 +14,7 @@ export function grpcTransport(baseUrl: string, platformToken = requiredSecret("B
   return createGrpcTransport({ baseUrl, interceptors: [tracingClientInterceptor, platformCredentialClientInterceptor(platformToken)] });
 }
 
+/** A client of a service whose calls carry (what is left of) the current request's deadline. */
 export function grpcClient<T extends DescService>(service: T, transport: Transport): Client<T> {
-  return createClient(service, transport);
+  return deadlineBound(createClient(service, transport) as never) as Client<T>;
 }

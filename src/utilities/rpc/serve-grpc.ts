@@ -3,6 +3,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { rotatingSecret } from "../config/secrets.js";
 import { tracingServerInterceptor } from "../telemetry/grpc-tracing.js";
+import { deadlineServerInterceptor } from "./deadline.js";
 import { platformCredentialServerInterceptor } from "./platform-credential.js";
 
 export interface GrpcServer {
@@ -29,7 +30,7 @@ export async function serveGrpc(
       grpcWeb: false,
       connect: true,
       // Traced first, so that a refused call still shows in the caller's trace.
-      interceptors: [tracingServerInterceptor, platformCredentialServerInterceptor(platformTokens)],
+      interceptors: [tracingServerInterceptor, platformCredentialServerInterceptor(platformTokens), deadlineServerInterceptor],
     }),
   );
   const sessions = new Set<http2.ServerHttp2Session>();

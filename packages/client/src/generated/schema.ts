@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every treatment in the catalog */
+        /**
+         * Every treatment in the catalog
+         * @description Every treatment Vården can offer, with its duration, minimum lead time and cancellation window.
+         */
         get: operations["listTreatments"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Clinics, optionally only those offering a treatment */
+        /**
+         * Clinics, optionally only those offering a treatment
+         * @description Every clinic, with its time zone, the treatments it offers and the provider instance behind it.
+         */
         get: operations["listClinics"];
         put?: never;
         post?: never;
@@ -85,7 +91,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look up a reservation */
+        /**
+         * Look up a reservation
+         * @description The reservation as it stands now; a hold past its expiry reads as `expired`. Another client's reservation is not found (404).
+         */
         get: operations["getReservation"];
         put?: never;
         post?: never;
@@ -162,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the API process runs */
+        /**
+         * Liveness: the API process runs
+         * @description Answers as long as the API process runs; for a load balancer's liveness check. No credential needed.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -179,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the services behind the API answer */
+        /**
+         * Readiness: the services behind the API answer
+         * @description Answers once the services behind the API answer (the booking manager within a second); for a load balancer's readiness check. No credential needed.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -199,6 +214,7 @@ export interface components {
          */
         Problem: {
             /**
+             * Format: uri-reference
              * @description Names the kind of problem: `/problems/<code>`, a page on this API that says when it happens and what to do.
              * @example /problems/slot-taken
              */
@@ -207,10 +223,13 @@ export interface components {
              * @description The kind of problem as a stable machine code: act on this, never on `title` or `detail`.
              * @enum {string}
              */
-            code: "validation" | "malformed-request" | "slot-id-invalid" | "unauthenticated" | "forbidden" | "not-found" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "unsupported-media-type" | "slot-expired" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "not-ready";
+            code: "validation" | "malformed-request" | "slot-id-invalid" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "request-timeout" | "slot-taken" | "request-in-progress" | "reservation-pending" | "concurrent-change" | "body-too-large" | "uri-too-long" | "unsupported-media-type" | "slot-expired" | "rate-limited" | "headers-too-large" | "hold-expired" | "lead-time" | "slot-in-past" | "cancellation-window" | "idempotency-key-reused" | "deep-link-only" | "reservation-state" | "provider-not-connected" | "internal" | "provider-error" | "not-supported" | "provider-unavailable" | "service-unavailable" | "timeout" | "not-ready";
             /** @description Short summary of the kind of problem. */
             title: string;
-            /** @description The HTTP status code. */
+            /**
+             * Format: int32
+             * @description The HTTP status code.
+             */
             status: number;
             /** @description What went wrong this time, for a person. */
             detail?: string;
@@ -230,10 +249,17 @@ export interface components {
             id: string;
             name: string;
             description: string;
+            /** Format: int32 */
             durationMinutes: number;
-            /** @description A reservation must start at least this long from now. */
+            /**
+             * Format: int32
+             * @description A reservation must start at least this long from now.
+             */
             minLeadMinutes: number;
-            /** @description A reservation may be cancelled until this long before it starts. */
+            /**
+             * Format: int32
+             * @description A reservation may be cancelled until this long before it starts.
+             */
             cancellationWindowHours: number;
         };
         /** Clinic */
@@ -266,8 +292,15 @@ export interface components {
              * @description UTC instant.
              */
             end: string;
-            /** @description The same instant in the clinic's time zone, RFC 3339 with offset. */
+            /**
+             * Format: date-time
+             * @description The same instant in the clinic's time zone, RFC 3339 with offset.
+             */
             localStart: string;
+            /**
+             * Format: date-time
+             * @description The end in the clinic's time zone.
+             */
             localEnd: string;
             timeZone: string;
             practitionerName: string;
@@ -286,6 +319,7 @@ export interface components {
             providerInstanceId: string;
             status: "ok" | "timeout" | "error" | "circuit-open";
             detail?: string;
+            /** Format: int32 */
             slotCount: number;
         };
         /**
@@ -294,7 +328,7 @@ export interface components {
          */
         Patient: {
             name: string;
-            /** @description Swedish personnummer, YYYYMMDD-NNNN or YYMMDD-NNNN. */
+            /** @description Swedish personnummer (or samordningsnummer), YYYYMMDD-NNNN or YYMMDD-NNNN; `+` for 100 years or older. */
             personalIdentityNumber?: string;
             /** Format: date */
             dateOfBirth?: string;
@@ -320,13 +354,23 @@ export interface components {
              * @description UTC instant.
              */
             end: string;
-            /** @description The start in the clinic's time zone, RFC 3339 with offset. */
+            /**
+             * Format: date-time
+             * @description The start in the clinic's time zone, RFC 3339 with offset.
+             */
             localStart: string;
+            /**
+             * Format: date-time
+             * @description The end in the clinic's time zone.
+             */
             localEnd: string;
             timeZone: string;
             /** @description Opaque id of the patient: use it to list their reservations. */
             patientId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Until when the slot is held; confirm before then.
+             */
             holdExpiresAt?: string;
             statusReason?: string;
         };
@@ -351,6 +395,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -362,6 +412,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -371,6 +427,29 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -388,6 +467,15 @@ export interface operations {
             };
             /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -412,6 +500,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -423,6 +517,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -432,6 +532,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -441,6 +547,29 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -465,6 +594,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     searchAvailability: {
@@ -472,7 +610,7 @@ export interface operations {
             query: {
                 /** @description Treatment id. */
                 treatment: string;
-                /** @description Only these clinics: repeat the parameter or separate ids with commas. */
+                /** @description Only these clinics: repeat the parameter or separate ids with commas (at most 20). */
                 clinic?: string[];
                 /** @description Start date (YYYY-MM-DD) or instant (RFC 3339). */
                 from: string;
@@ -491,6 +629,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -504,6 +648,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -513,6 +663,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -522,6 +678,12 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -531,6 +693,29 @@ export interface operations {
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -548,6 +733,15 @@ export interface operations {
             };
             /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -574,6 +768,7 @@ export interface operations {
                     slotId: string;
                     treatmentId: string;
                     patient: components["schemas"]["Patient"];
+                    /** @description For the clinic, e.g. what the visit is about. */
                     note?: string;
                 };
             };
@@ -582,6 +777,12 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -591,6 +792,12 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -600,6 +807,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request; [slot-id-invalid](/problems/slot-id-invalid): Unknown slot id; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -609,6 +822,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -618,6 +837,12 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -627,6 +852,12 @@ export interface operations {
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -636,6 +867,12 @@ export interface operations {
             /** @description [slot-taken](/problems/slot-taken): Slot no longer available; [request-in-progress](/problems/request-in-progress): Request still in progress; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -645,6 +882,12 @@ export interface operations {
             /** @description [body-too-large](/problems/body-too-large): Body too large */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -654,6 +897,12 @@ export interface operations {
             /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -663,6 +912,29 @@ export interface operations {
             /** @description [slot-expired](/problems/slot-expired): Slot id expired; [idempotency-key-reused](/problems/idempotency-key-reused): Idempotency-Key reused; [lead-time](/problems/lead-time): Too soon to reserve; [slot-in-past](/problems/slot-in-past): Slot already begun; [deep-link-only](/problems/deep-link-only): Book on the provider's site; [provider-not-connected](/problems/provider-not-connected): Provider not connected */
             422: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -687,6 +959,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getReservation: {
@@ -703,6 +984,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -712,6 +999,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -721,6 +1014,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -730,6 +1029,12 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -739,6 +1044,29 @@ export interface operations {
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -756,6 +1084,15 @@ export interface operations {
             };
             /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -782,6 +1119,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -791,6 +1134,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -800,6 +1149,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -809,6 +1164,12 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -818,6 +1179,12 @@ export interface operations {
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -827,6 +1194,12 @@ export interface operations {
             /** @description [reservation-pending](/problems/reservation-pending): Reservation still being verified; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -836,6 +1209,12 @@ export interface operations {
             /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -845,13 +1224,36 @@ export interface operations {
             /** @description [hold-expired](/problems/hold-expired): Hold expired; [reservation-state](/problems/reservation-state): Not possible in this state */
             422: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description [provider-error](/problems/provider-error): Provider failed; [internal](/problems/internal): Internal error */
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [internal](/problems/internal): Internal error */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -869,8 +1271,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [provider-error](/problems/provider-error): Provider failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -897,6 +1317,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -906,6 +1332,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request; [malformed-request](/problems/malformed-request): Malformed request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -915,6 +1347,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -924,6 +1362,12 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -933,6 +1377,12 @@ export interface operations {
             /** @description [not-found](/problems/not-found): Not found */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -942,6 +1392,12 @@ export interface operations {
             /** @description [reservation-pending](/problems/reservation-pending): Reservation still being verified; [concurrent-change](/problems/concurrent-change): Changed meanwhile */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -951,6 +1407,12 @@ export interface operations {
             /** @description [unsupported-media-type](/problems/unsupported-media-type): Unsupported media type */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -960,13 +1422,36 @@ export interface operations {
             /** @description [reservation-state](/problems/reservation-state): Not possible in this state; [cancellation-window](/problems/cancellation-window): Too late to cancel; [slot-in-past](/problems/slot-in-past): Slot already begun */
             422: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description [provider-error](/problems/provider-error): Provider failed; [internal](/problems/internal): Internal error */
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [internal](/problems/internal): Internal error */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -984,8 +1469,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [provider-error](/problems/provider-error): Provider failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1009,6 +1512,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1020,6 +1529,12 @@ export interface operations {
             /** @description [validation](/problems/validation): Invalid request */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1029,6 +1544,12 @@ export interface operations {
             /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1038,6 +1559,29 @@ export interface operations {
             /** @description [forbidden](/problems/forbidden): Missing scope */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1062,6 +1606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     health: {
@@ -1076,6 +1629,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1099,6 +1658,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

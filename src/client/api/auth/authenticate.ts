@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { LRUCache } from "lru-cache";
 import type { Scope } from "../../../utilities/security/api-keys.js";
 import { scopes as knownScopes } from "../../../utilities/security/api-keys.js";
 import type { KeyVerifier } from "../../../utilities/security/key-verifier.js";
@@ -29,6 +30,8 @@ export interface OAuthSettings {
 
 export interface AuthenticationOptions {
   apiKeys: KeyVerifier;
+  /** Refused credentials an address may send a minute before it gets 429 (default 30). */
+  maxFailuresPerMinute?: number;
   /** OAuth2 client-credential JWTs, where configured. */
   oauth?: OAuthSettings;
 }
@@ -66,20 +69,34 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
     }
   };
 
+  // Refused credentials, per address and minute: guessing keys is cut short before it reaches the table.
+  const failures = new LRUCache<string, { count: number }>({ max: 50_000, ttl: 60_000, ttlAutopurge: false });
+  const maxFailuresPerMinute = options.maxFailuresPerMinute ?? 30;
+
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const scope = requiredScope(request.routeOptions.schema as never);
     if (!scope) return;
+    const failed = failures.get(request.ip);
+    if (failed && failed.count >= maxFailuresPerMinute) {
+      reply.header("retry-after", Math.ceil(failures.getRemainingTTL(request.ip) / 1000));
+      return sendProblem(
+        request,
+        reply,
+        "rate-limited",
+        `more than ${maxFailuresPerMinute} refused credentials from this address in a minute`,
+      );
+    }
+    const refuse = (challenge: string, detail: string) => {
+      if (failed) failed.count++;
+      else failures.set(request.ip, { count: 1 });
+      reply.header("www-authenticate", challenge);
+      return sendProblem(request, reply, "unauthenticated", detail);
+    };
     const header = request.headers.authorization ?? "";
-    const token = /^Bearer +(\S+)$/i.exec(header)?.[1];
-    if (!token) {
-      reply.header("www-authenticate", realm);
-      return sendProblem(request, reply, "unauthenticated", "send Authorization: Bearer <API key>");
-    }
+    const token = /^Bearer +(\S{1,2048})$/i.exec(header)?.[1];
+    if (!token) return refuse(realm, "send Authorization: Bearer <API key>");
     const principal = token.startsWith("bp_") ? await fromApiKey(options.apiKeys, token) : await fromJwt(token);
-    if (!principal) {
-      reply.header("www-authenticate", `${realm}, error="invalid_token"`);
-      return sendProblem(request, reply, "unauthenticated", "the credential is unknown, revoked or expired");
-    }
+    if (!principal) return refuse(`${realm}, error="invalid_token"`, "the credential is unknown, revoked or expired");
     request.principal = principal;
     request.log = request.log.child({ clientId: principal.clientId, credentialId: principal.credentialId });
     if (scope !== "none" && !principal.scopes.includes(scope)) {

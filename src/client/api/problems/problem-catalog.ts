@@ -45,6 +45,16 @@ export const problemCatalog = {
     title: "Not found",
     when: "No such route, reservation, treatment or clinic (or the clinic does not offer the treatment). The detail says which.",
   },
+  "method-not-allowed": {
+    status: 405,
+    title: "Method not allowed",
+    when: "The path exists, but not with this HTTP method. The `Allow` header lists the methods it takes.",
+  },
+  "request-timeout": {
+    status: 408,
+    title: "Request too slow",
+    when: "The request (its headers and body) did not arrive within 10 seconds. Send it again, whole.",
+  },
   "slot-taken": {
     status: 409,
     title: "Slot no longer available",
@@ -70,6 +80,11 @@ export const problemCatalog = {
     title: "Body too large",
     when: "The request body is larger than the API accepts.",
   },
+  "uri-too-long": {
+    status: 414,
+    title: "URI too long",
+    when: "A path parameter is longer than any id this API hands out (200 characters).",
+  },
   "unsupported-media-type": {
     status: 415,
     title: "Unsupported media type",
@@ -79,6 +94,16 @@ export const problemCatalog = {
     status: 422,
     title: "Slot id expired",
     when: "The `slotId` comes from a search more than a day ago. Search again: the slot may be gone, and a fresh search gives a fresh id.",
+  },
+  "rate-limited": {
+    status: 429,
+    title: "Too many requests",
+    when: "Your client system sent more requests in the last minute than its limit for this kind of request (see the README's rate limits). Wait as long as `Retry-After` says; the `RateLimit-*` headers show the limit and what is left.",
+  },
+  "headers-too-large": {
+    status: 431,
+    title: "Headers too large",
+    when: "The request's header section is larger than 16 KiB.",
   },
   "hold-expired": {
     status: 422,
@@ -126,7 +151,7 @@ export const problemCatalog = {
     when: "Something failed inside the platform. Nothing about it is shown; it is logged with the request's trace id.",
   },
   "provider-error": {
-    status: 500,
+    status: 502,
     title: "Provider failed",
     when: "The clinic's booking provider refused our request or answered something we could not read. The detail names the provider.",
   },
@@ -144,6 +169,11 @@ export const problemCatalog = {
     status: 503,
     title: "Service unavailable",
     when: "A service behind the API did not answer (restarting or overloaded). Try again shortly.",
+  },
+  timeout: {
+    status: 504,
+    title: "Took too long",
+    when: "The platform could not answer within its deadline (10 s): a service, the database or a provider is slow or stuck. Retry; retry a reservation with the same Idempotency-Key.",
   },
   "not-ready": {
     status: 503,

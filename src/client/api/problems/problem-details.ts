@@ -65,9 +65,22 @@ export function registerProblemDetails(app: FastifyInstance, onUndeclared?: (ope
       request.log.error({ operation, problem: name }, `operation ${operation} answered problem ${name}, which its schema does not declare`);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, "not-found", `no route ${request.method} ${request.url.split("?")[0]}`),
-  );
+  // Every route's path pattern and methods, so that a known path asked with another method is a 405, not a 404.
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook("onRoute", (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}/?$`);
+    routes.push({ pattern, methods: [route.method].flat().map(String) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].filter((m) => m !== "HEAD");
+    // A route that takes this method but found nothing (an unknown problem page) is a plain 404.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header("allow", allowed.join(", "));
+      return sendProblem(request, reply, "method-not-allowed", `${path} takes ${allowed.join(", ")}, not ${request.method}`);
+    }
+    return sendProblem(request, reply, "not-found", `no route ${request.method} ${path}`);
+  });
 
   app.setErrorHandler((error: FastifyError | HttpProblem | ConnectError | Error, request, reply) => {
     if (error instanceof HttpProblem) {

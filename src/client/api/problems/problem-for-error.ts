@@ -52,9 +52,11 @@ function problemForCode(code: Code): ProblemName {
       return "not-found";
     case Code.Unimplemented:
       return "not-supported";
+    // The request's deadline passed somewhere below.
+    case Code.DeadlineExceeded:
+      return "timeout";
     // A service that is down, restarting, overloaded or died mid-call (its HTTP/2 stream is reset).
     case Code.Unavailable:
-    case Code.DeadlineExceeded:
     case Code.ResourceExhausted:
     case Code.Canceled:
       return "service-unavailable";

@@ -6,7 +6,7 @@ import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
 import { validationProblem } from "../problems/problem-details.js";
-import { alwaysPossible, authenticated, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
+import { alwaysPossible, authenticated, idString, limited, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
 
 const maxRangeDays = 31;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -35,24 +35,36 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
           "Providers that fail are listed in `providers` with their status; the others' slots are still returned.",
           "If no provider answered at all the response is 503 naming them.",
         ].join(" "),
-        querystring: Type.Object({
-          treatment: Type.String({ minLength: 1, description: "Treatment id." }),
-          clinic: Type.Optional(
-            Type.Array(Type.String({ minLength: 1 }), {
-              description: "Only these clinics: repeat the parameter or separate ids with commas.",
+        querystring: Type.Object(
+          {
+            treatment: idString({ description: "Treatment id." }),
+            clinic: Type.Optional(
+              Type.Array(Type.String({ minLength: 1, maxLength: 1000, pattern: "^[A-Za-z0-9][A-Za-z0-9._:,-]*$" }), {
+                maxItems: 20,
+                description: "Only these clinics: repeat the parameter or separate ids with commas (at most 20).",
+              }),
+            ),
+            from: Type.String({ minLength: 10, maxLength: 40, description: "Start date (YYYY-MM-DD) or instant (RFC 3339)." }),
+            to: Type.String({
+              minLength: 10,
+              maxLength: 40,
+              description: "End date, inclusive (YYYY-MM-DD), or instant, exclusive (RFC 3339).",
+            }),
+            pageSize: Type.Optional(Type.Integer({ format: "int32", minimum: 1, maximum: 100, default: 20 })),
+            pageToken: Type.Optional(
+              Type.String({ maxLength: 500, pattern: "^[A-Za-z0-9_-]+$", description: "`nextPageToken` of the previous page." }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: limited(
+            Type.Object({
+              items: Type.Array(ref(SlotSchema), { maxItems: 100 }),
+              providers: Type.Array(ref(ProviderOutcomeSchema), { maxItems: 1000 }),
+              nextPageToken: Type.Optional(Type.String({ maxLength: 500, pattern: "^[A-Za-z0-9_-]+$" })),
             }),
           ),
-          from: Type.String({ description: "Start date (YYYY-MM-DD) or instant (RFC 3339)." }),
-          to: Type.String({ description: "End date, inclusive (YYYY-MM-DD), or instant, exclusive (RFC 3339)." }),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-          pageToken: Type.Optional(Type.String({ description: "`nextPageToken` of the previous page." })),
-        }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(ref(SlotSchema)),
-            providers: Type.Array(ref(ProviderOutcomeSchema)),
-            nextPageToken: Type.Optional(Type.String()),
-          }),
           ...problemResponses("validation", "not-found", "provider-unavailable", ...authenticated, ...alwaysPossible),
         },
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { alwaysPossible, authenticated, ClinicSchema, problemResponses, ref, TreatmentSchema } from "../schemas.js";
+import { alwaysPossible, authenticated, ClinicSchema, idString, limited, problemResponses, ref, TreatmentSchema } from "../schemas.js";
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
   app.get(
@@ -13,8 +13,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         ...requires("availability:read"),
         tags: ["catalog"],
         summary: "Every treatment in the catalog",
+        description: "Every treatment Vården can offer, with its duration, minimum lead time and cancellation window.",
         response: {
-          200: Type.Object({ items: Type.Array(ref(TreatmentSchema)) }),
+          200: limited(Type.Object({ items: Type.Array(ref(TreatmentSchema), { maxItems: 10_000 }) })),
           ...problemResponses(...authenticated, ...alwaysPossible),
         },
       },
@@ -31,11 +32,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingM
         ...requires("availability:read"),
         tags: ["catalog"],
         summary: "Clinics, optionally only those offering a treatment",
-        querystring: Type.Object({
-          treatment: Type.Optional(Type.String({ minLength: 1, description: "Only clinics offering this treatment id." })),
-        }),
+        description: "Every clinic, with its time zone, the treatments it offers and the provider instance behind it.",
+        querystring: Type.Object(
+          { treatment: Type.Optional(idString({ description: "Only clinics offering this treatment id." })) },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ items: Type.Array(ref(ClinicSchema)) }),
+          200: limited(Type.Object({ items: Type.Array(ref(ClinicSchema), { maxItems: 10_000 }) })),
           ...problemResponses("validation", ...authenticated, ...alwaysPossible),
         },
       },

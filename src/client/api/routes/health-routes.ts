@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { sendProblem } from "../problems/problem-details.js";
-import { problemResponses } from "../schemas.js";
+import { limited, problemResponses } from "../schemas.js";
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<boolean> }> = async (app, { ready }) => {
   app.get(
@@ -11,7 +11,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<bool
         operationId: "health",
         tags: ["operations"],
         summary: "Liveness: the API process runs",
-        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+        description: "Answers as long as the API process runs; for a load balancer's liveness check. No credential needed.",
+        response: { 200: limited(Type.Object({ status: Type.Literal("ok") })) },
       },
     },
     async () => ({ status: "ok" as const }),
@@ -24,7 +25,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<bool
         operationId: "ready",
         tags: ["operations"],
         summary: "Readiness: the services behind the API answer",
-        response: { 200: Type.Object({ status: Type.Literal("ready") }), ...problemResponses("not-ready") },
+        description:
+          "Answers once the services behind the API answer (the booking manager within a second); for a load balancer's readiness check. No credential needed.",
+        response: { 200: limited(Type.Object({ status: Type.Literal("ready") })), ...problemResponses("not-ready") },
       },
     },
     async (request, reply) => {

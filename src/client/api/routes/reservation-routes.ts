@@ -7,12 +7,25 @@ import type { ReservationResult } from "../../../managers/booking/v1/booking_man
 import { principalOf } from "../auth/authenticate.js";
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
-import { alwaysPossible, authenticated, bodyLess, PatientSchema, problemResponses, ReservationSchema, ref, withBody } from "../schemas.js";
+import {
+  alwaysPossible,
+  authenticated,
+  bodyLess,
+  idString,
+  limited,
+  PatientSchema,
+  problemResponses,
+  ReservationSchema,
+  ref,
+  withBody,
+} from "../schemas.js";
 
 const idempotencyKey = Type.Object({
   "idempotency-key": Type.String({
     minLength: 1,
     maxLength: 255,
+    // Printable ASCII: a UUID, a ULID, or anything a client's library makes.
+    pattern: "^[\\x21-\\x7e]+$",
     description:
       "Required on every unsafe request; keys are your client's own (another client's same key is another request). " +
       "For a reservation: a retry with the same key and body is answered as the first request was (for 24 h: the same " +
@@ -21,7 +34,7 @@ const idempotencyKey = Type.Object({
       "reservation's state.",
   }),
 });
-const reservationId = Type.Object({ reservationId: Type.String({ minLength: 1, maxLength: 100 }) });
+const reservationId = Type.Object({ reservationId: idString() }, { additionalProperties: false });
 const tags = ["reservations"];
 
 export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
@@ -38,15 +51,23 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
           "202 with status `pending` when the provider did not answer in time (we verify with it; poll the reservation). " +
           "409 when the slot is taken; 422 when a rule forbids it (lead time, slot in the past) or the Idempotency-Key was used for another body.",
         headers: idempotencyKey,
-        body: Type.Object({
-          slotId: Type.String({ minLength: 1, maxLength: 2000, description: "A slotId from /v1/availability, unchanged." }),
-          treatmentId: Type.String({ minLength: 1 }),
-          patient: ref(PatientSchema),
-          note: Type.Optional(Type.String({ maxLength: 1000 })),
-        }),
+        body: Type.Object(
+          {
+            slotId: Type.String({
+              minLength: 1,
+              maxLength: 2000,
+              pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+              description: "A slotId from /v1/availability, unchanged.",
+            }),
+            treatmentId: idString(),
+            patient: ref(PatientSchema),
+            note: Type.Optional(Type.String({ maxLength: 1000, description: "For the clinic, e.g. what the visit is about." })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
-          201: ref(ReservationSchema),
-          202: ref(ReservationSchema),
+          201: limited(ref(ReservationSchema)),
+          202: limited(ref(ReservationSchema)),
           ...problemResponses(
             "validation",
             "slot-id-invalid",
@@ -104,8 +125,13 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         ...requires("reservations:read"),
         tags,
         summary: "Look up a reservation",
+        description:
+          "The reservation as it stands now; a hold past its expiry reads as `expired`. Another client's reservation is not found (404).",
         params: reservationId,
-        response: { 200: ref(ReservationSchema), ...problemResponses("validation", "not-found", ...authenticated, ...alwaysPossible) },
+        response: {
+          200: limited(ref(ReservationSchema)),
+          ...problemResponses("validation", "not-found", ...authenticated, ...alwaysPossible),
+        },
       },
     },
     async (request) =>
@@ -124,7 +150,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         headers: idempotencyKey,
         params: reservationId,
         response: {
-          200: ref(ReservationSchema),
+          200: limited(ref(ReservationSchema)),
           ...problemResponses(
             "validation",
             "not-found",
@@ -160,7 +186,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         headers: idempotencyKey,
         params: reservationId,
         response: {
-          200: ref(ReservationSchema),
+          200: limited(ref(ReservationSchema)),
           ...problemResponses(
             "validation",
             "not-found",
@@ -192,9 +218,9 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         tags,
         summary: "A patient's reservations, by start",
         description: "patientId is the opaque id every reservation of the patient carries; it never contains personal data.",
-        params: Type.Object({ patientId: Type.String({ minLength: 1, maxLength: 100 }) }),
+        params: Type.Object({ patientId: idString() }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ items: Type.Array(ref(ReservationSchema)) }),
+          200: limited(Type.Object({ items: Type.Array(ref(ReservationSchema), { maxItems: 10_000 }) })),
           ...problemResponses("validation", ...authenticated, ...alwaysPossible),
         },
       },
@@ -209,20 +235,32 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
   );
 };
 
-/** Same body, same hash, whatever the key order or spacing the client used. */
-function hashBody(body: unknown): string {
-  return createHash("sha256").update(canonicalJson(body)).digest("base64url");
+/**
+ * Same body, same hash, whatever the key order or spacing the client used. The
+ * body has passed its schema (no unknown fields, every string bounded), so the
+ * hash is taken over its known fields in a fixed order: no recursion over what
+ * a client sent.
+ */
+function hashBody(body: ReservationRequestBody): string {
+  const { patient } = body;
+  const fields = [
+    body.slotId,
+    body.treatmentId,
+    body.note ?? null,
+    patient.name,
+    patient.personalIdentityNumber ?? null,
+    patient.dateOfBirth ?? null,
+    patient.phone,
+    patient.email,
+  ];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("base64url");
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
+interface ReservationRequestBody {
+  slotId: string;
+  treatmentId: string;
+  note?: string;
+  patient: Static<typeof PatientSchema>;
 }
 
 /** The response shape, straight from the route schema, so the two cannot drift apart. */
