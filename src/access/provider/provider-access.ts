@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
 import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import type { Logger } from "../../utilities/logging/logger.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
+import { withProviderCall } from "./private/provider-call.js";
 import {
   type CallKind,
   createProviderPolicy,
@@ -33,7 +36,11 @@ export interface ProviderAccessDeps {
   /** Overrides of the default resilience settings for every instance (an instance's own settings win). */
   resilience?: Partial<ResilienceSettings>;
   fetch?: typeof fetch;
+  /** Where each provider HTTP call is logged (at debug level). */
+  log?: Logger;
 }
+
+const tracer = () => trace.getTracer("booking-platform/provider-access");
 
 /** How each failure kind reaches callers: as the reason they act on (google.rpc.ErrorInfo). */
 const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
@@ -83,7 +90,11 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
     });
 
-  /** One call to one provider under its resilience policy, its failures as gRPC errors that name it. */
+  /**
+   * One call to one provider under its resilience policy, its failures as gRPC errors that name it. It is
+   * one span named after the instance and the operation, so a trace shows at a glance which provider was
+   * slow; each HTTP request the adapter makes is a child span (private/provider-request-span.ts).
+   */
   const call = async <T>(
     id: string,
     kind: CallKind,
@@ -92,22 +103,34 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     operation = "call",
   ): Promise<T> => {
     const { config, adapter, policy } = find(id);
-    const started = performance.now();
-    const record = (outcome: string) => duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
-    try {
-      const result = await policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal);
-      record("ok");
-      return result;
-    } catch (error) {
-      const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
-      record(errorKind);
-      failures.add(1, { "provider.instance": id, operation, kind: errorKind });
-      if (error instanceof ConnectError) throw error;
-      if (error instanceof ProviderError) throw platformError(reasonOf[error.kind], error.message, { provider_instance_id: id, operation });
-      // An adapter bug must not take the service down, and must still say whose call failed. It carries
-      // no reason: nobody can act on it but whoever fixes the adapter.
-      throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
-    }
+    const attributes = { "provider.instance": id, "provider.operation": operation };
+    return tracer().startActiveSpan(`${id} ${operation}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+      const started = performance.now();
+      const record = (outcome: string) => {
+        duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
+        span.setAttribute("provider.outcome", outcome);
+      };
+      try {
+        const result = await withProviderCall({ operation, log: deps.log }, () =>
+          policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal),
+        );
+        record("ok");
+        return result;
+      } catch (error) {
+        const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
+        record(errorKind);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorKind });
+        failures.add(1, { "provider.instance": id, operation, kind: errorKind });
+        if (error instanceof ConnectError) throw error;
+        if (error instanceof ProviderError)
+          throw platformError(reasonOf[error.kind], error.message, { provider_instance_id: id, operation });
+        // An adapter bug must not take the service down, and must still say whose call failed. It carries
+        // no reason: nobody can act on it but whoever fixes the adapter.
+        throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
+      } finally {
+        span.end();
+      }
+    });
   };
 
   /** A verb the provider's declared capabilities do not include. */

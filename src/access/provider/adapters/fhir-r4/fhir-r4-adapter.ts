@@ -37,7 +37,7 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
     let next: string | undefined = `${base}/${path}?${new URLSearchParams(params)}`;
     for (let page = 1; next; page++) {
       if (page > maxPages) throw fail(`more than ${maxPages} pages of ${resourceType}`);
-      const { body } = await fetchJson(instance.id, next, { headers, signal }, fetchImpl);
+      const { body } = await fetchJson(instance.id, next, { headers, signal, template: `/${path}` }, fetchImpl);
       const bundle = body as Bundle;
       if (bundle?.resourceType !== "Bundle") throw fail(`expected a Bundle, got ${typeName(bundle)}`);
       for (const entry of bundle.entry ?? []) {
@@ -52,6 +52,7 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
   }
 
   const write = async (method: "POST" | "PUT", path: string, resource: Appointment, signal: AbortSignal): Promise<Appointment> => {
+    const template = method === "POST" ? "/Appointment" : "/Appointment/{id}";
     const response = await fetchJson(
       instance.id,
       `${base}/${path}`,
@@ -60,6 +61,7 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
         headers: { ...headers, "content-type": "application/fhir+json" },
         body: JSON.stringify(resource),
         signal,
+        template,
         accept: [409, 412, 422],
       },
       fetchImpl,
@@ -144,7 +146,7 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
       const { body } = await fetchJson(
         instance.id,
         `${base}/Appointment/${encodeURIComponent(providerBookingRef)}`,
-        { headers, signal },
+        { headers, signal, template: "/Appointment/{id}" },
         fetchImpl,
       );
       const current = body as Appointment;

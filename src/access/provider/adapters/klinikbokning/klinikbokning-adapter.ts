@@ -33,7 +33,13 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   const api = `${instance.baseUrl.replace(/\/$/, "")}/api/v2`;
 
   /** A write: 409 (taken) and 410 (hold lapsed) are answers about the slot, not faults. */
-  const write = async (method: string, path: string, body: unknown, signal: AbortSignal): Promise<ProviderBookingState> => {
+  const write = async (
+    method: string,
+    path: string,
+    template: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<ProviderBookingState> => {
     const response = await fetchJson(
       instance.id,
       `${api}${path}`,
@@ -42,6 +48,7 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
         headers: { ...headers, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
+        template: `/api/v2${template}`,
         accept: [409, 410],
       },
       fetchImpl,
@@ -56,12 +63,13 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     capabilities: { supportsHold: true, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
 
     holdSlot: ({ providerSlotId, reference, holdSeconds }, signal) =>
-      write("POST", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
+      write("POST", "/holds", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
 
     confirmHold: ({ providerBookingRef, patient, note }, signal) =>
       write(
         "POST",
         `/bookings/${encodeURIComponent(providerBookingRef)}/confirm`,
+        "/bookings/{bookingId}/confirm",
         { patient: toKlinikbokningPatient(patient), note },
         signal,
       ),
@@ -70,18 +78,19 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       write(
         "POST",
         "/bookings",
+        "/bookings",
         { timeslotId: providerSlotId, externalReference: reference, patient: toKlinikbokningPatient(patient), note },
         signal,
       ),
 
     cancelBooking: ({ providerBookingRef }, signal) =>
-      write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, undefined, signal),
+      write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, "/bookings/{bookingId}", undefined, signal),
 
     async findBooking(reference, signal) {
       const { body } = await fetchJson(
         instance.id,
         `${api}/bookings?${new URLSearchParams({ externalReference: reference })}`,
-        { headers, signal },
+        { headers, signal, template: "/api/v2/bookings" },
         fetchImpl,
       );
       const { data } = readPage(body, fail);
@@ -95,6 +104,7 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       const toDate = DateTime.fromJSDate(new Date(query.window.end.getTime() - 1), { zone }).toISODate()!;
       const items = await allPages(
         `/clinics/${encodeURIComponent(query.clinicCode)}/timeslots`,
+        "/clinics/{clinicCode}/timeslots",
         { serviceCode: query.treatmentCode, fromDate, toDate },
         signal,
       );
@@ -104,18 +114,18 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     },
 
     async listCatalog(signal) {
-      const clinics = (await allPages("/clinics", {}, signal)).map((item) => readClinic(item, fail));
+      const clinics = (await allPages("/clinics", "/clinics", {}, signal)).map((item) => readClinic(item, fail));
       const treatments = new Map<string, ProviderCatalog["treatments"][number]>();
       const practitioners: ProviderCatalog["practitioners"] = [];
       for (const clinic of clinics) {
         const path = `/clinics/${encodeURIComponent(clinic.code)}`;
-        for (const item of await allPages(`${path}/services`, {}, signal)) {
+        for (const item of await allPages(`${path}/services`, "/clinics/{clinicCode}/services", {}, signal)) {
           const service = readService(item, fail);
           const known = treatments.get(service.code) ?? { ...service, clinicCodes: [] };
           known.clinicCodes.push(clinic.code);
           treatments.set(service.code, known);
         }
-        for (const item of await allPages(`${path}/practitioners`, {}, signal))
+        for (const item of await allPages(`${path}/practitioners`, "/clinics/{clinicCode}/practitioners", {}, signal))
           practitioners.push({ ...readPractitioner(item, fail), clinicCode: clinic.code });
       }
       return { clinics, treatments: [...treatments.values()], practitioners };
@@ -123,11 +133,16 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   };
 
   /** Every item of a paged list. */
-  async function allPages(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown[]> {
+  async function allPages(path: string, template: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown[]> {
     const items: unknown[] = [];
     for (let page = 1; ; page++) {
       const params = new URLSearchParams({ ...query, page: String(page), pageSize: String(pageSize) });
-      const { body } = await fetchJson(instance.id, `${api}${path}?${params}`, { headers, signal }, fetchImpl);
+      const { body } = await fetchJson(
+        instance.id,
+        `${api}${path}?${params}`,
+        { headers, signal, template: `/api/v2${template}` },
+        fetchImpl,
+      );
       const { data, totalPages } = readPage(body, fail);
       items.push(...data);
       if (page >= totalPages) return items;

@@ -53,7 +53,7 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
   const looked = (result: "hit" | "revalidated" | "miss") => cacheLookups.add(1, { "provider.instance": instance.id, result });
 
   /** A document, from cache while fresh, else revalidated or fetched anew. */
-  async function cached<T>(url: string, parse: (text: string) => T, signal: AbortSignal): Promise<T> {
+  async function cached<T>(url: string, template: string, parse: (text: string) => T, signal: AbortSignal): Promise<T> {
     const known = cache.get(url) as Cached<T> | undefined;
     if (known && Date.now() < known.freshUntil) {
       looked("hit");
@@ -62,7 +62,11 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
     const response = await fetchText(
       instance.id,
       url,
-      { headers: { accept: "application/json, application/fhir+ndjson", ...(known?.etag ? { "if-none-match": known.etag } : {}) }, signal },
+      {
+        headers: { accept: "application/json, application/fhir+ndjson", ...(known?.etag ? { "if-none-match": known.etag } : {}) },
+        signal,
+        template,
+      },
       fetchImpl,
     );
     const freshUntil = Date.now() + maxAgeSeconds(response.headers.get("cache-control")) * 1000;
@@ -78,12 +82,17 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
   }
 
   async function feed(signal: AbortSignal): Promise<Feed> {
-    const outputs = await cached(manifestUrl, (text) => readManifest(text, fail), signal);
+    const outputs = await cached(manifestUrl, "/$bulk-publish", (text) => readManifest(text, fail), signal);
     const wanted = outputs.filter(
       (o) => o.type !== "Slot" || !states || !o.extension?.state || o.extension.state.some((s) => states.includes(s)),
     );
     const files = await Promise.all(
-      wanted.map((o) => cached(o.url, (text) => readNdjson(text, o.type, fail), signal).then((resources) => ({ type: o.type, resources }))),
+      wanted.map((o) =>
+        cached(o.url, `{${o.type} file}`, (text) => readNdjson(text, o.type, fail), signal).then((resources) => ({
+          type: o.type,
+          resources,
+        })),
+      ),
     );
     const of = <T>(type: string) => files.filter((f) => f.type === type).flatMap((f) => f.resources) as T[];
     return { locations: of<Location>("Location"), schedules: of<Schedule>("Schedule"), slots: of<Slot>("Slot") };
