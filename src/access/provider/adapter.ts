@@ -7,6 +7,16 @@ import type { ResilienceSettings } from "./private/resilience.js";
  *
  * Optional verbs follow the declared capabilities; the conformance kit
  * (conformance/) checks that they do.
+ *
+ * Some capabilities belong to the server, not the protocol: one FHIR server
+ * offers the IHE scheduling operations (and so holds), another does not. An
+ * adapter that must ask the server implements `discover`, and its
+ * `capabilities` reflect what the last successful discovery found (before
+ * that, what every server of the protocol can do). Provider access calls
+ * `discover` before it first describes the instance or calls one of its
+ * verbs, and again once the result is older than its `discoveryTtlMs`; a
+ * failed discovery is retried on the next call. Adapters whose capabilities
+ * are fixed leave `discover` out.
  */
 export interface Capabilities {
   /** The provider can hold a slot for a while before the booking is confirmed. */
@@ -67,7 +77,10 @@ export interface ProviderCatalog {
  * answer was lost.
  */
 export interface ProviderAdapter {
+  /** What this instance can do; for an adapter with `discover`, as of its last successful discovery. */
   readonly capabilities: Capabilities;
+  /** Learns the server's capabilities (e.g. from a FHIR CapabilityStatement). Throws ProviderError like every verb. */
+  discover?(signal: AbortSignal): Promise<void>;
   /** Free slots starting inside the window, as UTC instants. */
   findOpenSlots(query: SlotQuery, signal: AbortSignal): Promise<OpenSlot[]>;
   /** Only where capabilities.catalog. */

@@ -4,6 +4,7 @@ import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { TimeWindowSchema } from "../../contracts/v1/booking_pb.js";
 import { ErrorReason, metadataOf, reasonOf } from "../../utilities/errors/platform-error.js";
+import { createLogger } from "../../utilities/logging/logger.js";
 import type { AdapterFactory, ProviderAdapter } from "./adapter.js";
 import { createProviderAccess } from "./provider-access.js";
 import { ProviderError } from "./provider-error.js";
@@ -97,5 +98,60 @@ describe("provider access", () => {
     expect(providers).toEqual([
       expect.objectContaining({ id: "kb", adapter: "fake", capabilities: expect.objectContaining({ bookingMode: "api", catalog: true }) }),
     ]);
+  });
+
+  describe("with an adapter whose capabilities depend on its server", () => {
+    function discovering(discover: (signal: AbortSignal) => Promise<void>) {
+      const calls: string[] = [];
+      let supportsHold = false;
+      const fake: AdapterFactory = () => ({
+        get capabilities() {
+          return { ...capabilities, supportsHold };
+        },
+        async discover(signal) {
+          calls.push("discover");
+          await discover(signal);
+          supportsHold = true;
+        },
+        async findOpenSlots() {
+          calls.push("findOpenSlots");
+          return [];
+        },
+      });
+      const impl = createProviderAccess({
+        instances: [{ id: "fhir", adapter: "fake", baseUrl: "http://provider.test", timeZone: "Europe/Stockholm" }],
+        adapters: { fake },
+        log: createLogger("test", { level: "silent" }),
+      });
+      const access = createClient(
+        ProviderAccessService,
+        createRouterTransport(({ service }) => service(ProviderAccessService, impl)),
+      );
+      return { access, calls };
+    }
+
+    it("discovers them before describing the instance, once while the answer is fresh", async () => {
+      const { access, calls } = discovering(async () => {});
+      const first = await access.describeProviders({});
+      await access.describeProviders({});
+      expect(first.providers[0]!.capabilities?.supportsHold).toBe(true);
+      expect(calls).toEqual(["discover"]);
+    });
+
+    it("discovers them before the first verb", async () => {
+      const { access, calls } = discovering(async () => {});
+      await ask(access, "fhir");
+      expect(calls).toEqual(["discover", "findOpenSlots"]);
+    });
+
+    it("describes the instance by what it knows when discovery fails, and the verb fails as the discovery did", async () => {
+      const { access, calls } = discovering(async () => {
+        throw new ProviderError("fhir", "bad-response", "not a CapabilityStatement");
+      });
+      const { providers } = await access.describeProviders({});
+      expect(providers[0]!.capabilities?.supportsHold).toBe(false);
+      expect(reasonOf(await ask(access, "fhir").catch((e: unknown) => e))).toBe(ErrorReason.PROVIDER_BAD_RESPONSE);
+      expect(calls).toEqual(["discover", "discover"]);
+    });
   });
 });

@@ -65,6 +65,8 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
     beforeAll(async () => {
       simulator = await subject.startSimulator();
       adapter = subject.createAdapter(simulator.url);
+      // As provider access does before it first uses an instance: capabilities may depend on the server.
+      await adapter.discover?.(signal());
     });
     afterEach(() => {
       simulator.faults = {};
