@@ -16,4 +16,19 @@ describeProviderConformance({
   checksCredentials: true,
   // Södermalm opens every day, so both DST Sundays have slots.
   fixture: { clinicCode: "loc-sodermalm", treatmentCode: "CHK", timeZone: "Europe/Stockholm" },
+  // Another client creating its own Appointment for the slot.
+  bookElsewhere: async (url, { providerSlotId, reference }) => {
+    const response = await fetch(`${url}/Appointment`, {
+      method: "POST",
+      headers: { authorization: "Bearer conformance-token", "content-type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Appointment",
+        status: "booked",
+        slot: [{ reference: `Slot/${providerSlotId}` }],
+        identifier: [{ system: "https://front-desk.example/booking", value: reference }],
+        participant: [{ actor: { display: "Front Desk Patient" }, status: "accepted" }],
+      }),
+    });
+    return response.status === 201 ? "booked" : "refused";
+  },
 });

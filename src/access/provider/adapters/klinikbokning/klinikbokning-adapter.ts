@@ -32,7 +32,10 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
   const api = `${instance.baseUrl.replace(/\/$/, "")}/api/v2`;
 
-  /** A write: 409 (taken) and 410 (hold lapsed) are answers about the slot, not faults. */
+  /**
+   * A write: 409 (taken or begun), 410 (hold lapsed) and 404 TIMESLOT_NOT_FOUND (a slot the clinic no
+   * longer offers) are answers about the slot, not faults; any other 404 is a booking it does not know.
+   */
   const write = async (
     method: string,
     path: string,
@@ -49,11 +52,14 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
         template: `/api/v2${template}`,
-        accept: [409, 410],
+        accept: [404, 409, 410],
       },
       fetchImpl,
     );
-    if (response.status === 409 || response.status === 410) {
+    if (response.status === 404 && readErrorCode(response.body) !== "TIMESLOT_NOT_FOUND") {
+      throw new ProviderError(instance.id, "not-found", `HTTP 404 for /api/v2${template}`);
+    }
+    if (response.status === 404 || response.status === 409 || response.status === 410) {
       throw new ProviderError(instance.id, "slot-unavailable", readErrorMessage(response.body));
     }
     return toBookingState(response.body, fail);
@@ -94,8 +100,9 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
         fetchImpl,
       );
       const { data } = readPage(body, fail);
-      const states = data.map((item) => toBookingState(item, fail)).filter((b) => b.status !== "cancelled");
-      return states[0];
+      // Only a booking under our own reference is ours, whatever else a server answers to the filter.
+      const ours = data.filter((item) => (item as { externalReference?: unknown } | null)?.externalReference === reference);
+      return ours.map((item) => toBookingState(item, fail)).find((b) => b.status !== "cancelled");
     },
 
     async findOpenSlots(query, signal) {
@@ -195,6 +202,11 @@ function toBookingState(body: unknown, fail: (detail: string) => ProviderError):
   const holdExpiresAt = typeof booking.expiresAt === "string" ? new Date(booking.expiresAt) : undefined;
   if (holdExpiresAt && Number.isNaN(holdExpiresAt.getTime())) throw fail(`booking ${booking.bookingId} has an unreadable expiresAt`);
   return { providerBookingRef: booking.bookingId, status, holdExpiresAt };
+}
+
+function readErrorCode(body: unknown): string | undefined {
+  const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === "string" ? code : undefined;
 }
 
 function readErrorMessage(body: unknown): string {
