@@ -65,7 +65,7 @@ export interface ProviderBookingState {
 
 /** A provider's own catalog, in its own codes: what onboarding maps to Vården's ids. */
 export interface ProviderCatalog {
-  clinics: Array<{ code: string; name: string; city: string; address: string; timeZone: string }>;
+  clinics: Array<{ code: string; name: string; city: string; address: string; timeZone: string; phone?: string; website?: string }>;
   treatments: Array<{ code: string; name: string; durationMinutes: number; clinicCodes: string[] }>;
   practitioners: Array<{ code: string; name: string; clinicCode: string; treatmentCodes: string[] }>;
 }

@@ -24,6 +24,7 @@ const schedules = {
       resource: {
         resourceType: "Schedule",
         id: "s1",
+        serviceType: [{ coding: [{ system: "https://fhir.example.se/CodeSystem/service-type", code: "CHK" }] }],
         actor: [{ reference: "Location/l1" }, { reference: "Practitioner/p1", display: "Dr. Ek" }],
       },
     },

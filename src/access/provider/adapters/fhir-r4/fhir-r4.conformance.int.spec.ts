@@ -1,34 +1,29 @@
 import { describeProviderConformance } from "../../conformance/provider-conformance.js";
 import { createFhirR4Adapter } from "./fhir-r4-adapter.js";
 import { startFhirSimulator } from "./simulator/fhir-simulator.js";
+import { bookAsAnotherClient } from "./simulator/other-client.js";
 
-describeProviderConformance({
-  adapter: "fhir-r4",
-  startSimulator: () => startFhirSimulator({ token: "conformance-token" }),
-  createAdapter: (baseUrl, credentials = "right") =>
-    createFhirR4Adapter({
-      id: "conformance",
-      adapter: "fhir-r4",
-      baseUrl,
-      apiKey: credentials === "right" ? "conformance-token" : "wrong-token",
-      timeZone: "Europe/Stockholm",
-    }),
-  checksCredentials: true,
-  // Södermalm opens every day, so both DST Sundays have slots.
-  fixture: { clinicCode: "loc-sodermalm", treatmentCode: "CHK", timeZone: "Europe/Stockholm" },
-  // Another client creating its own Appointment for the slot.
-  bookElsewhere: async (url, { providerSlotId, reference }) => {
-    const response = await fetch(`${url}/Appointment`, {
-      method: "POST",
-      headers: { authorization: "Bearer conformance-token", "content-type": "application/fhir+json" },
-      body: JSON.stringify({
-        resourceType: "Appointment",
-        status: "booked",
-        slot: [{ reference: `Slot/${providerSlotId}` }],
-        identifier: [{ system: "https://front-desk.example/booking", value: reference }],
-        participant: [{ actor: { display: "Front Desk Patient" }, status: "accepted" }],
+const servers = [
+  { name: "a plain FHIR server", transactions: true },
+  { name: "a plain FHIR server without transactions", transactions: false },
+] as const;
+
+for (const { name, transactions } of servers) {
+  describeProviderConformance({
+    adapter: `fhir-r4 on ${name}`,
+    startSimulator: () => startFhirSimulator({ token: "conformance-token", transactions }),
+    createAdapter: (baseUrl, credentials = "right") =>
+      createFhirR4Adapter({
+        id: "conformance",
+        adapter: "fhir-r4",
+        baseUrl,
+        apiKey: credentials === "right" ? "conformance-token" : "wrong-token",
+        timeZone: "Europe/Stockholm",
       }),
-    });
-    return response.status === 201 ? "booked" : "refused";
-  },
-});
+    checksCredentials: true,
+    // Södermalm opens every day, so both DST Sundays have slots.
+    fixture: { clinicCode: "loc-sodermalm", treatmentCode: "CHK", timeZone: "Europe/Stockholm" },
+    // The front desk, another client of the same server, books as a well-behaved client does.
+    bookElsewhere: (url, booking) => bookAsAnotherClient(url, "conformance-token", booking),
+  });
+}
