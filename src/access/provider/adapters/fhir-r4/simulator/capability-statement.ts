@@ -1,14 +1,22 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from "@medplum/fhirtypes";
 
+/** The canonical URLs of the IHE ITI Scheduling operations, as a server declares them. */
+export const iheOperations = {
+  find: "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-find",
+  hold: "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-hold",
+  book: "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-book",
+};
+
 const read = [{ code: "read" as const }, { code: "search-type" as const }];
 const write = [...read, { code: "create" as const }, { code: "update" as const }];
 
 /**
  * What the server says it can do, at GET /metadata: the resources, their
- * search parameters and includes, versioned updates and transactions (unless
- * told to be a server without).
+ * search parameters and includes, versioned updates, transactions (unless
+ * told to be a server without), and, only
+ * when it offers them, the IHE scheduling operations on Appointment.
  */
-export function capabilityStatement(baseUrl: string, options: { transactions: boolean }): CapabilityStatement {
+export function capabilityStatement(baseUrl: string, options: { ihe: boolean; transactions: boolean }): CapabilityStatement {
   const resource = (type: string, rest: Omit<CapabilityStatementRestResource, "type">): CapabilityStatementRestResource =>
     ({ type, ...rest }) as CapabilityStatementRestResource;
   return {
@@ -20,6 +28,7 @@ export function capabilityStatement(baseUrl: string, options: { transactions: bo
     implementation: { description: "A generic FHIR R4 server with a clinic's scheduling data", url: baseUrl },
     fhirVersion: "4.0.1",
     format: ["json"],
+    ...(options.ihe ? { instantiates: ["https://profiles.ihe.net/ITI/Scheduling/CapabilityStatement/IHE.Scheduling.server"] } : {}),
     rest: [
       {
         mode: "server",
@@ -57,6 +66,15 @@ export function capabilityStatement(baseUrl: string, options: { transactions: bo
               { name: "status", type: "token" },
               { name: "date", type: "date" },
             ],
+            ...(options.ihe
+              ? {
+                  operation: [
+                    { name: "find", definition: iheOperations.find },
+                    { name: "hold", definition: iheOperations.hold },
+                    { name: "book", definition: iheOperations.book },
+                  ],
+                }
+              : {}),
           }),
         ],
       },

@@ -111,3 +111,66 @@ describe("the FHIR simulator behaves like a generic FHIR R4 server", () => {
     expect((await call("GET", "Schedule?colour=blue", undefined, { prefer: "handling=strict" })).status).toBe(400);
   });
 });
+
+describe("the FHIR simulator with the IHE scheduling operations", () => {
+  let sim: FhirSimulator;
+  const post = async <T = unknown>(operation: string, parameter: unknown[]) => {
+    const response = await fetch(`${sim.url}/Appointment/${operation}`, {
+      method: "POST",
+      headers: { authorization: "Bearer t", "content-type": "application/fhir+json" },
+      body: JSON.stringify({ resourceType: "Parameters", parameter }),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const find = async () => {
+    const query = new URLSearchParams({
+      start: day.toUTC().toISO()!,
+      end: day.plus({ days: 1 }).toUTC().toISO()!,
+      "visit-type": "https://fhir.example.se/CodeSystem/service-type|CHK",
+      "location-reference": "Location/loc-sodermalm",
+    });
+    const response = await fetch(`${sim.url}/Appointment/$find?${query}`, { headers: { authorization: "Bearer t" } });
+    return ((await response.json()) as Bundle).entry!.map((e) => e.resource as Appointment);
+  };
+  const hold = (id: string) =>
+    post<Bundle | OperationOutcome>("$hold", [{ name: "appointment-reference", valueReference: { reference: `Appointment/${id}` } }]);
+
+  beforeAll(async () => {
+    sim = await startFhirSimulator({ token: "t", operations: "ihe", holdSeconds: 1 });
+  });
+  afterAll(() => sim.close());
+
+  it("declares them in its CapabilityStatement", async () => {
+    const statement = (await (await fetch(`${sim.url}/metadata`)).json()) as CapabilityStatement;
+    const operations = statement.rest?.[0]?.resource?.find((r) => r.type === "Appointment")?.operation?.map((o) => o.definition);
+    expect(operations).toEqual([
+      "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-find",
+      "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-hold",
+      "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-book",
+    ]);
+  });
+
+  it("holds a proposal once: a held slot is neither proposed nor held again, until the hold lapses", async () => {
+    const [proposal] = await find();
+    expect(proposal?.status).toBe("proposed");
+    expect((await hold(proposal!.id!)).status).toBe(200);
+    expect((await find()).map((a) => a.id)).not.toContain(proposal!.id);
+    const again = await hold(proposal!.id!);
+    expect(again.status).toBe(422);
+    expect((again.body as OperationOutcome).issue?.[0]).toMatchObject({ severity: "fatal", code: "not-found" });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await find()).map((a) => a.id)).toContain(proposal!.id);
+  });
+
+  it("refuses to book a lapsed hold with a Bundle holding only an OperationOutcome", async () => {
+    const [proposal] = await find();
+    const held = (await hold(proposal!.id!)).body as Bundle;
+    const pending = held.entry![0]!.resource as Appointment;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const booked = await post<Bundle>("$book", [
+      { name: "appointment-reference", valueReference: { reference: `Appointment/${pending.id}` } },
+    ]);
+    expect(booked.status).toBe(200);
+    expect(booked.body.entry?.map((e) => e.resource?.resourceType)).toEqual(["OperationOutcome"]);
+  });
+});

@@ -1,8 +1,9 @@
 import type http from "node:http";
-import type { Appointment, Bundle, Resource, Schedule, Slot } from "@medplum/fhirtypes";
+import type { Appointment, Bundle, Parameters, Resource, Schedule, Slot } from "@medplum/fhirtypes";
 import { FaultInjector, readBody, sendJson } from "../../../simulator-kit/fault-injector.js";
 import { type SimulatorServer, serveSimulator } from "../../../simulator-kit/serve-simulator.js";
 import { capabilityStatement } from "./capability-statement.js";
+import { IheScheduling, inputFromParameters, inputFromQuery } from "./ihe-scheduling.js";
 import { FhirFailure, ResourceStore, type Stored, versionFromETag } from "./resource-store.js";
 import { SearchEngine } from "./search.js";
 import { locationResources, practitionerResources, scheduleResources } from "./seed-data.js";
@@ -14,11 +15,17 @@ export interface FhirSimulatorOptions {
   host?: string;
   token?: string;
   seed?: string;
+  /** "ihe": also offer the IHE ITI Scheduling operations $find, $hold and $book (FHIR_SIMULATOR_OPERATIONS=ihe under npm start). */
+  operations?: "none" | "ihe";
+  /** How long an IHE $hold lasts, in seconds (the server decides, whatever the client wants); default 600. */
+  holdSeconds?: number;
   /** false: a server that takes no transaction Bundles (many EHRs' FHIR APIs do not), and says so in its CapabilityStatement. */
   transactions?: boolean;
 }
 
 export interface FhirSimulator extends SimulatorServer {
+  /** Whether the IHE scheduling operations are offered. */
+  operations: "none" | "ihe";
   /** Every stored resource of a type, as the server holds it: for tests to look behind the API. */
   stored<T extends Resource>(type: T["resourceType"]): Array<Stored<T>>;
 }
@@ -38,7 +45,10 @@ const types = new Set(["Location", "Practitioner", "Schedule", "Slot", "Appointm
  *   bearer token); failures are OperationOutcomes;
  * - it has **no scheduling rules of its own**: creating an Appointment for a
  *   Slot does not touch the Slot, and two Appointments for one Slot are both
- *   stored. Whoever books must claim the Slot (a versioned update to busy).
+ *   stored. Whoever books must claim the Slot (a versioned update to busy);
+ * - with `operations: "ihe"` it also offers the IHE ITI Scheduling operations
+ *   (ihe-scheduling.ts), declared in the CapabilityStatement, which do enforce
+ *   slot rules.
  *
  * Slots are stored resources, created for a location's day the first time
  * that day is searched or read (slot-calendar.ts). Faults can be injected as
@@ -46,6 +56,7 @@ const types = new Set(["Location", "Practitioner", "Schedule", "Slot", "Appointm
  */
 export async function startFhirSimulator(options: FhirSimulatorOptions = {}): Promise<FhirSimulator> {
   const token = options.token ?? "demo-token";
+  const operations = options.operations ?? "none";
   const transactions = options.transactions ?? true;
   const injector = new FaultInjector();
   const store = new ResourceStore();
@@ -53,6 +64,7 @@ export async function startFhirSimulator(options: FhirSimulatorOptions = {}): Pr
   const calendar = new SlotCalendar(store, options.seed ?? "fhir");
   let baseUrl = "";
   const search = new SearchEngine(store, calendar, () => baseUrl);
+  const ihe = operations === "ihe" ? new IheScheduling(store, calendar, options.holdSeconds ?? 600) : undefined;
 
   const prepareRead = (type: string, id: string) => {
     if (type === "Slot") calendar.ensureSlot(id);
@@ -126,8 +138,9 @@ export async function startFhirSimulator(options: FhirSimulatorOptions = {}): Pr
   function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, rawBody: string) {
     const method = req.method ?? "GET";
     const prefer = String(req.headers.prefer ?? "");
-    if (method === "GET" && url.pathname === "/metadata") return send(res, 200, capabilityStatement(baseUrl, { transactions }));
+    if (method === "GET" && url.pathname === "/metadata") return send(res, 200, capabilityStatement(baseUrl, { ihe: !!ihe, transactions }));
     if (req.headers.authorization !== `Bearer ${token}`) throw new FhirFailure(401, "login", "a valid bearer token is required");
+    ihe?.expireLapsedHolds();
     const [type, id, ...rest] = url.pathname.split("/").filter(Boolean);
     const query = url.searchParams;
 
@@ -140,7 +153,16 @@ export async function startFhirSimulator(options: FhirSimulatorOptions = {}): Pr
       }
       throw new FhirFailure(400, "not-supported", `${method} on the base URL is not supported`);
     }
-    if (id?.startsWith("$")) throw new FhirFailure(400, "not-supported", `operation ${id} is not known here`);
+    if (id?.startsWith("$")) {
+      if (!ihe || type !== "Appointment" || rest.length) throw new FhirFailure(400, "not-supported", `operation ${id} is not known here`);
+      const input = method === "POST" ? inputFromParameters(parse<Parameters>(rawBody)) : inputFromQuery(query);
+      if (id === "$find" && (method === "GET" || method === "POST")) {
+        return send(res, 200, ihe.find(input, injector.faults.malformed === "wrong-types"));
+      }
+      if (id === "$hold" && method === "POST") return send(res, 200, ihe.hold(input));
+      if (id === "$book" && method === "POST") return send(res, 200, ihe.book(input));
+      throw new FhirFailure(405, "not-supported", `${method} ${id} is not supported`);
+    }
     if (!types.has(type)) throw new FhirFailure(404, "not-supported", `resource type ${type} is not supported`);
     if (rest.length) throw new FhirFailure(400, "not-supported", `${url.pathname} is not supported`);
 
@@ -182,6 +204,7 @@ export async function startFhirSimulator(options: FhirSimulatorOptions = {}): Pr
   );
   baseUrl = served.url;
   return Object.assign(served, {
+    operations,
     stored: <T extends Resource>(type: T["resourceType"]) => store.all<T>(type),
   });
 }
