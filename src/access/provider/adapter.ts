@@ -46,6 +46,10 @@ export interface OpenSlot {
   practitionerName: string;
   /** Where the patient books this slot, for providers whose booking mode is "deep-link". */
   bookingLink?: string;
+  /** A phone number the patient can call to book this slot, where the provider publishes one. */
+  bookingPhone?: string;
+  /** Places left in the slot, for providers whose slots take more than one patient (absent: one). */
+  remainingCapacity?: number;
 }
 
 /** Who a booking is for. Personal data: adapters must never log it. */
