@@ -49,6 +49,31 @@ describe("provider access", () => {
     expect(slots[0]!.practitionerName).toBe("Dr C1");
   });
 
+  it("passes on what a slot says beyond its times: deep link, booking phone, places left", async () => {
+    const access = accessWith(async () => [
+      {
+        providerSlotId: "s1",
+        start: new Date("2026-03-02T08:00:00Z"),
+        end: new Date("2026-03-02T09:00:00Z"),
+        practitionerCode: "",
+        practitionerName: "",
+        bookingLink: "https://book.example/s1",
+        bookingPhone: "+46 8 555 000 00",
+        remainingCapacity: 42,
+      },
+      {
+        providerSlotId: "s2",
+        start: new Date("2026-03-02T09:00:00Z"),
+        end: new Date("2026-03-02T10:00:00Z"),
+        practitionerCode: "",
+        practitionerName: "",
+      },
+    ]);
+    const { slots } = await ask(access);
+    expect(slots[0]).toMatchObject({ bookingLink: "https://book.example/s1", bookingPhone: "+46 8 555 000 00", remainingCapacity: 42 });
+    expect(slots[1]!.remainingCapacity).toBeUndefined();
+  });
+
   it.each([
     ["timeout", ErrorReason.PROVIDER_TIMEOUT],
     ["unavailable", ErrorReason.PROVIDER_UNAVAILABLE],

@@ -184,6 +184,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
             practitionerCode: slot.practitionerCode,
             practitionerName: slot.practitionerName,
             bookingLink: slot.bookingLink,
+            bookingPhone: slot.bookingPhone,
+            remainingCapacity: slot.remainingCapacity,
           }),
         ),
       });
