@@ -39,9 +39,8 @@ export async function fetchNdjson(
       await response.body.cancel();
       throw new ProviderError(providerInstanceId, "bad-response", `a file of ${declared} bytes exceeds ${limits.maxBytes}`);
     }
-    const guarded = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>).pipe(
-      byteGuard(providerInstanceId, limits),
-    );
+    const source = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
+    const guarded = source.pipe(byteGuard(providerInstanceId, limits));
     const lines = createInterface({ input: guarded, crlfDelay: Number.POSITIVE_INFINITY });
     let lineNumber = 0;
     try {
@@ -50,7 +49,9 @@ export async function fetchNdjson(
         if (line.trim()) onLine(line, lineNumber);
       }
     } catch (error) {
+      // Stop reading the rest of the file too: its answer is decided.
       guarded.destroy();
+      source.destroy();
       throw asTransportError(providerInstanceId, error, init.signal);
     }
   });
