@@ -37,7 +37,7 @@ export const createFhirR4Adapter: AdapterFactory = (instance, fetchImpl = fetch)
   const client = createFhirClient(instance, fetchImpl);
   let features: ServerFeatures = plainServer;
   const serverHoldSeconds = typeof instance.options?.holdSeconds === "number" ? instance.options.holdSeconds : undefined;
-  const claims = slotClaims(client, instance.id, () => features);
+  const claims = slotClaims(client, instance.id, () => features, serverHoldSeconds);
   const operations = schedulingOperations(client, instance.id, () => features.scheduling ?? "ihe", serverHoldSeconds);
   const noHolds = () => new ProviderError(instance.id, "rejected", "this FHIR server offers no scheduling operations, so no holds");
 

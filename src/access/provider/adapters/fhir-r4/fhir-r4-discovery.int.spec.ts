@@ -61,6 +61,10 @@ describe("what a FHIR instance can do is discovered from its server", () => {
     expect(hold.status).toBe(ProviderBookingStatus.HELD);
     // The server's hold length, not what was asked for.
     expect(Number(hold.holdExpiresAt!.seconds) * 1000).toBeLessThanOrEqual(Date.now() + 121_000);
+    // A hold whose answer was lost is found again under our reference, lapsing when the server's hold does.
+    const held = (await access.findBooking({ providerInstanceId: "fhir-ihe", reference: "res-ihe" })).booking;
+    expect(held).toMatchObject({ providerBookingRef: hold.providerBookingRef, status: ProviderBookingStatus.HELD });
+    expect(Number(held!.holdExpiresAt!.seconds) * 1000).toBeGreaterThan(Date.now() + 100_000);
     const booked = await access.confirmHold({
       providerInstanceId: "fhir-ihe",
       providerBookingRef: hold.providerBookingRef,

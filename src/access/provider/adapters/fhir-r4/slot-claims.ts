@@ -24,7 +24,12 @@ const cancelAttempts = 3;
  * creates Appointments without claiming (as this adapter once did) can still
  * double-book, and no client can prevent that.
  */
-export function slotClaims(client: FhirClient, providerInstanceId: string, features: () => ServerFeatures) {
+export function slotClaims(
+  client: FhirClient,
+  providerInstanceId: string,
+  features: () => ServerFeatures,
+  serverHoldSeconds: number | undefined,
+) {
   const taken = (detail: string) => new ProviderError(providerInstanceId, "slot-unavailable", detail);
 
   return {
@@ -165,10 +170,20 @@ export function slotClaims(client: FhirClient, providerInstanceId: string, featu
       // Only an Appointment carrying our identifier is ours, whatever else the server answers to the search.
       return matches
         .filter((a) => isOurs(a, reference))
-        .map((a) => toBookingState(a, client.fail))
+        .map((a) => toBookingState(a, client.fail, a.status === "pending" ? holdLapses(a) : undefined))
         .find((state) => state.status !== "cancelled");
     },
   };
+
+  /**
+   * When a hold found again lapses: its Appointment's `created` plus the server's hold length. Where
+   * either is unknown it is taken as lapsed already, so the platform releases it rather than trusting
+   * a hold that may be gone (releasing one that is not costs only a cancel).
+   */
+  function holdLapses(appointment: Appointment): Date {
+    const created = appointment.created ? Date.parse(appointment.created) : Number.NaN;
+    return Number.isNaN(created) || serverHoldSeconds === undefined ? new Date() : new Date(created + serverHoldSeconds * 1000);
+  }
 
   /** A Slot the server no longer has cannot be booked: that is an answer about the slot, not a fault. */
   async function readSlot(id: string, signal: AbortSignal): Promise<Versioned<Slot>> {
