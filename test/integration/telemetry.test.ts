@@ -27,6 +27,7 @@ const patient = {
 describe("telemetry of a reservation, all services in one process", () => {
   let demo: DemoSystem;
   let reservationTrace: ReturnType<InMemorySpanExporter["getFinishedSpans"]>;
+  let patientId = "";
 
   beforeAll(async () => {
     demo = await startDemoSystem();
@@ -41,6 +42,7 @@ describe("telemetry of a reservation, all services in one process", () => {
       body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient },
     });
     expect(reserved.response.status, JSON.stringify(reserved.error)).toBe(201);
+    patientId = reserved.data!.patientId;
     const root = spans.getFinishedSpans().find((s) => !s.parentSpanContext && s.name.includes("POST"));
     expect(root, "a root span for POST /v1/reservations").toBeDefined();
     reservationTrace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === root!.spanContext().traceId);
@@ -67,8 +69,38 @@ describe("telemetry of a reservation, all services in one process", () => {
     expect(server?.parentSpanContext?.spanId).toBe(client?.spanContext().spanId);
   });
 
-  it("includes the provider's HTTP call", () => {
-    expect(reservationTrace.some((s) => s.attributes["url.full"] !== undefined || s.attributes["http.url"] !== undefined)).toBe(true);
+  it("shows the provider's HTTP call by its URL template, under a span naming the provider and the operation", () => {
+    const hold = reservationTrace.find((s) => s.attributes["url.template"] === "/api/v2/holds");
+    expect(hold?.name).toBe("POST /api/v2/holds");
+    expect(hold?.kind).toBe(SpanKind.CLIENT);
+    expect(hold?.attributes).toMatchObject({
+      "provider.instance": "klinikbokning-demo",
+      "provider.operation": "hold-slot",
+      "http.request.method": "POST",
+      "http.response.status_code": 201,
+    });
+    const parent = reservationTrace.find((s) => s.spanContext().spanId === hold?.parentSpanContext?.spanId);
+    expect(parent?.name).toBe("klinikbokning-demo hold-slot");
+    // No second, generic span for the same request, with the provider's full URL.
+    expect(reservationTrace.filter((s) => String(s.attributes["url.full"] ?? "").startsWith(demo.klinikbokning.url))).toEqual([]);
+  });
+
+  it("names a provider call with ids by its template, and puts the ids in no attribute", async () => {
+    spans.reset();
+    const reservation = (await demo.client.GET("/v1/patients/{patientId}/reservations", { params: { path: { patientId } } })).data!
+      .items[0]!;
+    const confirmed = await demo.client.POST("/v1/reservations/{reservationId}/confirm", {
+      params: { path: { reservationId: reservation.id }, header: { "idempotency-key": `telemetry-confirm-${Date.now()}` } },
+    });
+    expect(confirmed.response.status).toBe(200);
+    const providerSpans = spans.getFinishedSpans().filter((s) => s.attributes["provider.instance"] !== undefined);
+    const confirm = providerSpans.find((s) => s.attributes["url.template"] === "/api/v2/bookings/{bookingId}/confirm");
+    expect(confirm?.name).toBe("POST /api/v2/bookings/{bookingId}/confirm");
+    const bookingId = [...demo.klinikbokning.bookings.values()].find((b) => b.externalReference === reservation.id)?.bookingId;
+    expect(bookingId).toBeDefined();
+    const attributes = JSON.stringify(providerSpans.map((s) => s.attributes));
+    expect(attributes).not.toContain(bookingId);
+    expect(attributes).not.toContain(reservation.id);
   });
 
   it("carries no patient data in any span", () => {

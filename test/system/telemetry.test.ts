@@ -59,9 +59,12 @@ describe("telemetry across processes", () => {
       [...wanted].sort(),
     );
     traceId = trace[0]!.traceId;
-    // DynamoDB calls and the provider's HTTP call are in the same trace.
+    // DynamoDB calls and the provider's HTTP call are in the same trace, the latter named by its URL template.
     expect(trace.some((s) => s.service === "booking-access" && s.name === "DynamoDB.TransactWriteItems")).toBe(true);
-    expect(trace.some((s) => s.service === "provider-access" && s.name === "POST")).toBe(true);
+    const providerCall = trace.find((s) => s.service === "provider-access" && s.attributes["url.template"] === "/api/v2/holds");
+    expect(providerCall?.name).toBe("POST /api/v2/holds");
+    expect(providerCall?.attributes).toMatchObject({ "provider.instance": "klinikbokning-demo", "provider.operation": "hold-slot" });
+    expect(trace.filter((s) => s.service === "provider-access" && s.attributes["url.full"] !== undefined)).toEqual([]);
   });
 
   it("keeps patient data out of span attributes", async () => {

@@ -92,6 +92,9 @@ describe("the whole system, every service its own process", () => {
     expect(data!.providers).toEqual([expect.objectContaining({ providerInstanceId: "smart-vaccination", status: "ok" })]);
     const slot = data!.items[0]!;
     expect(new URL(slot.bookingLink!).searchParams.get("source")).toBe("varden");
+    // A mass vaccination site: its phone beside the link, and the places left in each slot.
+    expect(slot.bookingPhone).toBe("+46 8 555 000 00");
+    expect(slot.remainingCapacity).toBeGreaterThanOrEqual(1);
     const attempt = await client.POST("/v1/reservations", {
       params: { header: { "idempotency-key": `deep-link-${Date.now()}` } },
       body: {

@@ -7,6 +7,16 @@ import type { ResilienceSettings } from "./private/resilience.js";
  *
  * Optional verbs follow the declared capabilities; the conformance kit
  * (conformance/) checks that they do.
+ *
+ * Some capabilities belong to the server, not the protocol: one FHIR server
+ * offers the IHE scheduling operations (and so holds), another does not. An
+ * adapter that must ask the server implements `discover`, and its
+ * `capabilities` reflect what the last successful discovery found (before
+ * that, what every server of the protocol can do). Provider access calls
+ * `discover` before it first describes the instance or calls one of its
+ * verbs, and again once the result is older than its `discoveryTtlMs`; a
+ * failed discovery is retried on the next call. Adapters whose capabilities
+ * are fixed leave `discover` out.
  */
 export interface Capabilities {
   /** The provider can hold a slot for a while before the booking is confirmed. */
@@ -36,6 +46,10 @@ export interface OpenSlot {
   practitionerName: string;
   /** Where the patient books this slot, for providers whose booking mode is "deep-link". */
   bookingLink?: string;
+  /** A phone number the patient can call to book this slot, where the provider publishes one. */
+  bookingPhone?: string;
+  /** Places left in the slot, for providers whose slots take more than one patient (absent: one). */
+  remainingCapacity?: number;
 }
 
 /** Who a booking is for. Personal data: adapters must never log it. */
@@ -55,7 +69,7 @@ export interface ProviderBookingState {
 
 /** A provider's own catalog, in its own codes: what onboarding maps to Vården's ids. */
 export interface ProviderCatalog {
-  clinics: Array<{ code: string; name: string; city: string; address: string; timeZone: string }>;
+  clinics: Array<{ code: string; name: string; city: string; address: string; timeZone: string; phone?: string; website?: string }>;
   treatments: Array<{ code: string; name: string; durationMinutes: number; clinicCodes: string[] }>;
   practitioners: Array<{ code: string; name: string; clinicCode: string; treatmentCodes: string[] }>;
 }
@@ -67,7 +81,10 @@ export interface ProviderCatalog {
  * answer was lost.
  */
 export interface ProviderAdapter {
+  /** What this instance can do; for an adapter with `discover`, as of its last successful discovery. */
   readonly capabilities: Capabilities;
+  /** Learns the server's capabilities (e.g. from a FHIR CapabilityStatement). Throws ProviderError like every verb. */
+  discover?(signal: AbortSignal): Promise<void>;
   /** Free slots starting inside the window, as UTC instants. */
   findOpenSlots(query: SlotQuery, signal: AbortSignal): Promise<OpenSlot[]>;
   /** Only where capabilities.catalog. */

@@ -1,10 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
 import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import { createLogger, type Logger } from "../../utilities/logging/logger.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
+import { createDiscovery, type Discovery } from "./private/discovery.js";
+import { withProviderCall } from "./private/provider-call.js";
 import {
   type CallKind,
   createProviderPolicy,
@@ -33,7 +37,13 @@ export interface ProviderAccessDeps {
   /** Overrides of the default resilience settings for every instance (an instance's own settings win). */
   resilience?: Partial<ResilienceSettings>;
   fetch?: typeof fetch;
+  /** Where each provider HTTP call is logged (at debug level), and failed discoveries (warn). */
+  log?: Logger;
+  /** How long what an adapter discovered about its server (adapter.ts, `discover`) is trusted; default 10 minutes. */
+  discoveryTtlMs?: number;
 }
+
+const tracer = () => trace.getTracer("booking-platform/provider-access");
 
 /** How each failure kind reaches callers: as the reason they act on (google.rpc.ErrorInfo). */
 const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
@@ -48,7 +58,10 @@ const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
 };
 
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
-  const instances = new Map<string, { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy }>();
+  const instances = new Map<
+    string,
+    { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy; discovery: Discovery }
+  >();
   for (const config of deps.instances) {
     const factory = deps.adapters[config.adapter];
     if (!factory) throw new Error(`provider instance ${config.id} uses unknown adapter ${config.adapter}`);
@@ -58,8 +71,16 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       ...deps.resilience,
       ...config.resilience,
     };
-    instances.set(config.id, { config, adapter: factory(config, deps.fetch), policy: createProviderPolicy(config.id, settings) });
+    const adapter = factory(config, deps.fetch);
+    instances.set(config.id, {
+      config,
+      adapter,
+      policy: createProviderPolicy(config.id, settings),
+      discovery: createDiscovery(adapter, { ttlMs: deps.discoveryTtlMs ?? 10 * 60_000, retryAfterMs: 30_000 }),
+    });
   }
+
+  const log = deps.log ?? createLogger("provider-access");
 
   const find = (id: string) => {
     const instance = instances.get(id);
@@ -83,7 +104,11 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
     });
 
-  /** One call to one provider under its resilience policy, its failures as gRPC errors that name it. */
+  /**
+   * One call to one provider under its resilience policy, its failures as gRPC errors that name it. It is
+   * one span named after the instance and the operation, so a trace shows at a glance which provider was
+   * slow; each HTTP request the adapter makes is a child span (private/provider-request-span.ts).
+   */
   const call = async <T>(
     id: string,
     kind: CallKind,
@@ -91,23 +116,43 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
     operation = "call",
   ): Promise<T> => {
-    const { config, adapter, policy } = find(id);
-    const started = performance.now();
-    const record = (outcome: string) => duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
-    try {
-      const result = await policy.execute(kind, (attemptSignal) => run(adapter, attemptSignal), signal);
-      record("ok");
-      return result;
-    } catch (error) {
-      const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
-      record(errorKind);
-      failures.add(1, { "provider.instance": id, operation, kind: errorKind });
-      if (error instanceof ConnectError) throw error;
-      if (error instanceof ProviderError) throw platformError(reasonOf[error.kind], error.message, { provider_instance_id: id, operation });
-      // An adapter bug must not take the service down, and must still say whose call failed. It carries
-      // no reason: nobody can act on it but whoever fixes the adapter.
-      throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
-    }
+    const { config, adapter, policy, discovery } = find(id);
+    const attributes = { "provider.instance": id, "provider.operation": operation };
+    return tracer().startActiveSpan(`${id} ${operation}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+      const started = performance.now();
+      const record = (outcome: string) => {
+        duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
+        span.setAttribute("provider.outcome", outcome);
+      };
+      try {
+        const result = await withProviderCall({ operation, log }, () =>
+          policy.execute(
+            kind,
+            async (attemptSignal) => {
+              // What the server can do decides how a verb is done (and whether it may be): learn it first.
+              await discovery.ensure(attemptSignal);
+              return run(adapter, attemptSignal);
+            },
+            signal,
+          ),
+        );
+        record("ok");
+        return result;
+      } catch (error) {
+        const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
+        record(errorKind);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorKind });
+        failures.add(1, { "provider.instance": id, operation, kind: errorKind });
+        if (error instanceof ConnectError) throw error;
+        if (error instanceof ProviderError)
+          throw platformError(reasonOf[error.kind], error.message, { provider_instance_id: id, operation });
+        // An adapter bug must not take the service down, and must still say whose call failed. It carries
+        // no reason: nobody can act on it but whoever fixes the adapter.
+        throw new ConnectError(`provider ${config.id} failed unexpectedly: ${(error as Error).message}`, Code.Internal);
+      } finally {
+        span.end();
+      }
+    });
   };
 
   /** A verb the provider's declared capabilities do not include. */
@@ -139,6 +184,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
             practitionerCode: slot.practitionerCode,
             practitionerName: slot.practitionerName,
             bookingLink: slot.bookingLink,
+            bookingPhone: slot.bookingPhone,
+            remainingCapacity: slot.remainingCapacity,
           }),
         ),
       });
@@ -229,7 +276,18 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       return create(FindBookingResponseSchema, { booking: state ? toMessage(state) : undefined });
     },
 
-    describeProviders() {
+    async describeProviders(_request, context) {
+      // Capabilities that depend on the server are learnt before they are declared. An instance whose
+      // discovery fails is described by what every server of its protocol can do; its verbs try again.
+      await Promise.all(
+        [...instances.entries()]
+          .filter(([, instance]) => instance.discovery.due)
+          .map(([id]) =>
+            call(id, "read", context.signal, async () => undefined, "discover").catch((error: unknown) =>
+              log.warn({ err: error, providerInstanceId: id }, `could not discover what provider ${id} can do; describing it without`),
+            ),
+          ),
+      );
       return create(DescribeProvidersResponseSchema, {
         providers: [...instances.values()].map(({ config, adapter, policy }) =>
           create(ProviderInstanceSchema, {

@@ -13,6 +13,7 @@ await runGrpcService("provider-access", (logger) => {
   );
   const access = createProviderAccess({
     instances,
+    log: logger,
     adapters: adapterRegistry,
     timeoutMs: process.env.BP_PROVIDER_TIMEOUT_MS ? Number(process.env.BP_PROVIDER_TIMEOUT_MS) : undefined,
     // e.g. BP_PROVIDER_RESILIENCE='{"breakerThreshold":10}': defaults for every instance in this environment.

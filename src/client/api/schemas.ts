@@ -96,6 +96,22 @@ export const SlotSchema = Type.Object(
         description: "Set when the provider takes bookings on its own site only: send the patient here instead of POST /v1/reservations.",
       }),
     ),
+    bookingPhone: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: "Set when the provider publishes a phone number for booking this slot.",
+        examples: ["+46 8 555 000 00"],
+      }),
+    ),
+    remainingCapacity: Type.Optional(
+      Type.Integer({
+        format: "int32",
+        minimum: 1,
+        maximum: 1_000_000,
+        description:
+          "Places left in the slot, where one slot takes several patients (a mass vaccination site's hour, say). Absent: one place.",
+      }),
+    ),
   },
   { $id: "Slot", title: "Slot" },
 );

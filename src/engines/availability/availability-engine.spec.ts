@@ -53,6 +53,7 @@ function fakeProviderAccess(
             start: timestampFromDate(new Date(start)),
             end: timestampFromDate(new Date(Date.parse(start) + 30 * 60_000)),
             practitionerName: "Dr. Lind",
+            ...(i === 0 ? { bookingPhone: "+46 8 555 000 00", remainingCapacity: 3 } : {}),
           }),
         ),
       };
@@ -104,6 +105,15 @@ describe("finding free times", () => {
     expect(slot?.localStart).toBe("2026-03-02T09:00:00+01:00");
     expect(slot?.localEnd).toBe("2026-03-02T09:30:00+01:00");
     expect(slot?.timeZone).toBe("Europe/Stockholm");
+  });
+
+  it("passes a slot's booking phone and places left through as the provider said them", async () => {
+    const engine = engineWith(fakeProviderAccess({ "odenplan-code": ["2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z"] }));
+    const slots = (await engine.findAvailability({ treatment, offerings: [offering("odenplan", "kb")], ...march2 })).slots;
+    expect(slots.map((s) => [s.bookingPhone, s.remainingCapacity])).toEqual([
+      ["+46 8 555 000 00", 3],
+      ["", undefined],
+    ]);
   });
 
   it("reads a date range in each clinic's own time zone", async () => {

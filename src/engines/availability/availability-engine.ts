@@ -122,6 +122,8 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
                   practitionerName: providerSlot.practitionerName,
                   providerInstanceId: offering.providerInstanceId,
                   bookingLink: providerSlot.bookingLink,
+                  bookingPhone: providerSlot.bookingPhone,
+                  remainingCapacity: providerSlot.remainingCapacity,
                 }),
               });
             }

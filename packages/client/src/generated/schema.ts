@@ -310,6 +310,16 @@ export interface components {
              * @description Set when the provider takes bookings on its own site only: send the patient here instead of POST /v1/reservations.
              */
             bookingLink?: string;
+            /**
+             * @description Set when the provider publishes a phone number for booking this slot.
+             * @example +46 8 555 000 00
+             */
+            bookingPhone?: string;
+            /**
+             * Format: int32
+             * @description Places left in the slot, where one slot takes several patients (a mass vaccination site's hour, say). Absent: one place.
+             */
+            remainingCapacity?: number;
         };
         /**
          * ProviderOutcome

@@ -18,6 +18,13 @@ export interface ConformanceSubject {
   checksCredentials: boolean;
   /** A clinic and treatment with regular opening hours on every day of the year, weekends included. */
   fixture: { clinicCode: string; treatmentCode: string; timeZone: string };
+  /**
+   * Books a slot at the simulator through another channel (the clinic's front desk, another
+   * marketplace), speaking the protocol as that client would; `reference` is that client's own
+   * reference for its booking, in its own namespace. Says whether the provider gave it the slot.
+   * Required where the adapter books through the API: the provider is shared with the world.
+   */
+  bookElsewhere?(simulatorUrl: string, booking: { providerSlotId: string; reference: string }): Promise<"booked" | "refused">;
 }
 
 const patient: BookingPatient = {
@@ -32,8 +39,9 @@ const patient: BookingPatient = {
  * The conformance kit: one suite every adapter runs against its simulator.
  * Passing it is what "this provider works" means: catalog shape, slot windows
  * and time zones across both DST switches, paging, booking round trips,
- * retries that never double-book, error mapping, and behaviour under
- * latency, 5xx, timeouts and garbage.
+ * retries that never double-book, other bookers at the provider who win or
+ * lose a slot against us, error mapping, and behaviour under latency, 5xx,
+ * timeouts and garbage.
  */
 export function describeProviderConformance(subject: ConformanceSubject): void {
   describe(`the ${subject.adapter} adapter conforms to the adapter contract`, () => {
@@ -65,6 +73,8 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
     beforeAll(async () => {
       simulator = await subject.startSimulator();
       adapter = subject.createAdapter(simulator.url);
+      // As provider access does before it first uses an instance: capabilities may depend on the server.
+      await adapter.discover?.(signal());
     });
     afterEach(() => {
       simulator.faults = {};
@@ -204,9 +214,97 @@ export function describeProviderConformance(subject: ConformanceSubject): void {
           { providerSlotId: slot.providerSlotId, reference: `lapse-${Date.now()}`, holdSeconds: 0 },
           signal(),
         );
+        // A server may keep a hold for a length of its own choosing; the adapter says when it lapses.
+        const lapsesIn = (hold.holdExpiresAt?.getTime() ?? Date.now()) - Date.now();
+        expect(lapsesIn, "a hold asked for 0 seconds lapses within 5").toBeLessThan(5_000);
+        if (lapsesIn > 0) await new Promise((resolve) => setTimeout(resolve, lapsesIn + 100));
         expect(
           (await failure(adapter.confirmHold!({ providerBookingRef: hold.providerBookingRef, patient, note: "" }, signal()))).kind,
         ).toBe("slot-unavailable");
+      });
+    });
+
+    describe("shares the provider with other bookers (the front desk, other marketplaces)", () => {
+      const bookable = () => adapter.capabilities.bookingMode === "api";
+      const elsewhere = (providerSlotId: string, reference: string) => {
+        expect(subject.bookElsewhere, "a bookable subject needs bookElsewhere").toBeTypeOf("function");
+        return subject.bookElsewhere!(simulator.url, { providerSlotId, reference });
+      };
+      /** Our booking, as the platform makes it: held and confirmed where the provider holds, else booked at once. */
+      const bookOurs = async (providerSlotId: string, reference: string) =>
+        adapter.capabilities.supportsHold
+          ? adapter.confirmHold!(
+              {
+                providerBookingRef: (await adapter.holdSlot!({ providerSlotId, reference, holdSeconds: 60 }, signal())).providerBookingRef,
+                patient,
+                note: "",
+              },
+              signal(),
+            )
+          : adapter.bookSlot!({ providerSlotId, reference, patient, note: "" }, signal());
+      const freeOn = async (date: string) => {
+        const [slot] = await slotsOn(date);
+        expect(slot, `a free slot on ${date}`).toBeDefined();
+        return slot!;
+      };
+      const offered = async (date: string, slot: OpenSlot) => (await slotsOn(date)).some((s) => s.providerSlotId === slot.providerSlotId);
+
+      it("a second booker of a slot we booked loses it, and nobody is offered it", async () => {
+        if (!bookable()) return;
+        const date = ahead(7, 1);
+        const slot = await freeOn(date);
+        const reference = `ours-first-${Date.now()}`;
+        const ours = await bookOurs(slot.providerSlotId, reference);
+        expect(await offered(date, slot)).toBe(false);
+        expect(await elsewhere(slot.providerSlotId, `front-desk-${Date.now()}`)).toBe("refused");
+        expect(await adapter.findBooking!(reference, signal())).toMatchObject({
+          providerBookingRef: ours.providerBookingRef,
+          status: "booked",
+        });
+      });
+
+      it("we lose a slot another booker took first, and find nothing under our reference", async () => {
+        if (!bookable()) return;
+        const date = ahead(7, 2);
+        const slot = await freeOn(date);
+        expect(await elsewhere(slot.providerSlotId, `front-desk-${Date.now()}`)).toBe("booked");
+        expect(await offered(date, slot)).toBe(false);
+        const reference = `ours-second-${Date.now()}`;
+        expect((await failure(bookOurs(slot.providerSlotId, reference))).kind).toBe("slot-unavailable");
+        expect(await adapter.findBooking!(reference, signal())).toBeUndefined();
+      });
+
+      it("of us and another booker at the same moment, exactly one gets the slot", async () => {
+        if (!bookable()) return;
+        const slot = await freeOn(ahead(7, 3));
+        const reference = `race-${Date.now()}`;
+        const [ours, theirs] = await Promise.allSettled([
+          bookOurs(slot.providerSlotId, reference),
+          elsewhere(slot.providerSlotId, reference),
+        ]);
+        const weWon = ours.status === "fulfilled";
+        if (!weWon) expect((ours.reason as ProviderError).kind).toBe("slot-unavailable");
+        expect(theirs).toEqual({ status: "fulfilled", value: weWon ? "refused" : "booked" });
+        expect(await adapter.findBooking!(reference, signal())).toEqual(weWon ? expect.objectContaining({ status: "booked" }) : undefined);
+      });
+
+      it("a cancelled booking frees the slot for the next booker", async () => {
+        if (!bookable()) return;
+        const date = ahead(7, 4);
+        const slot = await freeOn(date);
+        const booking = await bookOurs(slot.providerSlotId, `ours-cancelled-${Date.now()}`);
+        await adapter.cancelBooking!({ providerBookingRef: booking.providerBookingRef }, signal());
+        expect(await offered(date, slot)).toBe(true);
+        expect(await elsewhere(slot.providerSlotId, `front-desk-${Date.now()}`)).toBe("booked");
+        expect(await offered(date, slot)).toBe(false);
+      });
+
+      it("a booking made elsewhere is never ours, even under the same reference in another namespace", async () => {
+        if (!bookable()) return;
+        const slot = await freeOn(ahead(7, 5));
+        const reference = `shared-${Date.now()}`;
+        expect(await elsewhere(slot.providerSlotId, reference)).toBe("booked");
+        expect(await adapter.findBooking!(reference, signal())).toBeUndefined();
       });
     });
 

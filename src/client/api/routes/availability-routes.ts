@@ -96,6 +96,8 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
           practitionerName: slot.practitionerName,
           providerInstanceId: slot.providerInstanceId,
           ...(slot.bookingLink ? { bookingLink: slot.bookingLink } : {}),
+          ...(slot.bookingPhone ? { bookingPhone: slot.bookingPhone } : {}),
+          ...(slot.remainingCapacity !== undefined ? { remainingCapacity: slot.remainingCapacity } : {}),
         })),
         providers: result.providers.map((p) => ({
           providerInstanceId: p.providerInstanceId,

@@ -24,6 +24,7 @@ const schedules = {
       resource: {
         resourceType: "Schedule",
         id: "s1",
+        serviceType: [{ coding: [{ system: "https://fhir.example.se/CodeSystem/service-type", code: "CHK" }] }],
         actor: [{ reference: "Location/l1" }, { reference: "Practitioner/p1", display: "Dr. Ek" }],
       },
     },
@@ -81,5 +82,82 @@ describe("the FHIR R4 adapter", () => {
       .catch((e: unknown) => e);
     expect((error as ProviderError).kind).toBe("bad-response");
     expect((error as ProviderError).message).toContain("OperationOutcome");
+  });
+
+  describe("on a server with scheduling operations", () => {
+    /** A server with the given operations, recording every request's method, path and body. */
+    function scheduler(definitionBase: string, answers: (path: string, body: unknown) => unknown) {
+      const requests: Array<{ method: string; path: string; body: unknown }> = [];
+      const fetchImpl = (async (input: string | URL, init?: RequestInit) => {
+        const url = new URL(String(input));
+        const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+        requests.push({ method: init?.method ?? "GET", path: url.pathname, body });
+        const answer = url.pathname.endsWith("/metadata")
+          ? {
+              resourceType: "CapabilityStatement",
+              rest: [
+                {
+                  mode: "server",
+                  resource: [
+                    {
+                      type: "Appointment",
+                      operation: ["find", "hold", "book"].map((code) => ({ name: code, definition: `${definitionBase}${code}` })),
+                    },
+                  ],
+                },
+              ],
+            }
+          : answers(url.pathname, body);
+        return new Response(JSON.stringify(answer), { status: 200, headers: { "content-type": "application/fhir+json" } });
+      }) as typeof fetch;
+      const adapter = createFhirR4Adapter(
+        { id: "fhir-test", adapter: "fhir-r4", baseUrl: "http://fhir.test/r4", apiKey: "t", timeZone: "Europe/Stockholm" },
+        fetchImpl,
+      );
+      return { adapter, requests };
+    }
+    const pending = { resourceType: "Appointment", id: "a1", meta: { versionId: "1" }, status: "pending", participant: [] };
+
+    it("discovers them, declares holds, and holds by the guide's parameter names (Argonaut: appt-id)", async () => {
+      const { adapter, requests } = scheduler("http://fhir.org/guides/argonaut-scheduling/OperationDefinition/appointment-", (path) =>
+        path.endsWith("/$hold")
+          ? { resourceType: "Bundle", type: "searchset", entry: [{ resource: pending }] }
+          : { ...pending, meta: { versionId: "2" } },
+      );
+      expect(adapter.capabilities.supportsHold).toBe(false);
+      await adapter.discover!(AbortSignal.timeout(1000));
+      expect(adapter.capabilities.supportsHold).toBe(true);
+      const hold = await adapter.holdSlot!(
+        { providerSlotId: "proposed-1", reference: "res-1", holdSeconds: 60 },
+        AbortSignal.timeout(1000),
+      );
+      expect(hold).toMatchObject({ providerBookingRef: "a1", status: "held" });
+      expect(requests.find((r) => r.path.endsWith("/$hold"))?.body).toEqual({
+        resourceType: "Parameters",
+        parameter: [{ name: "appt-id", valueUri: "Appointment/proposed-1" }],
+      });
+      // The pending Appointment is marked ours, as findBooking looks for it.
+      expect(requests.at(-1)).toMatchObject({ method: "PUT", path: "/r4/Appointment/a1", body: { identifier: [{ value: "res-1" }] } });
+    });
+
+    it("reads a $book answered with only an OperationOutcome (as IHE says a refusal is) as slot-unavailable", async () => {
+      const { adapter } = scheduler("https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-", (path) =>
+        path.endsWith("/$book")
+          ? {
+              resourceType: "Bundle",
+              type: "searchset",
+              entry: [
+                { resource: { resourceType: "OperationOutcome", issue: [{ severity: "fatal", code: "not-found", diagnostics: "gone" }] } },
+              ],
+            }
+          : pending,
+      );
+      await adapter.discover!(AbortSignal.timeout(1000));
+      const patient = { name: "P", personalIdentityNumber: "", dateOfBirth: "", phone: "0", email: "p@example.se" };
+      const error = await adapter.confirmHold!({ providerBookingRef: "a1", patient, note: "" }, AbortSignal.timeout(1000)).catch(
+        (e: unknown) => e,
+      );
+      expect((error as ProviderError).kind).toBe("slot-unavailable");
+    });
   });
 });

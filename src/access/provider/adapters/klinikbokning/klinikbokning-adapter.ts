@@ -32,8 +32,17 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
   const api = `${instance.baseUrl.replace(/\/$/, "")}/api/v2`;
 
-  /** A write: 409 (taken) and 410 (hold lapsed) are answers about the slot, not faults. */
-  const write = async (method: string, path: string, body: unknown, signal: AbortSignal): Promise<ProviderBookingState> => {
+  /**
+   * A write: 409 (taken or begun), 410 (hold lapsed) and 404 TIMESLOT_NOT_FOUND (a slot the clinic no
+   * longer offers) are answers about the slot, not faults; any other 404 is a booking it does not know.
+   */
+  const write = async (
+    method: string,
+    path: string,
+    template: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<ProviderBookingState> => {
     const response = await fetchJson(
       instance.id,
       `${api}${path}`,
@@ -42,11 +51,15 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
         headers: { ...headers, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
-        accept: [409, 410],
+        template: `/api/v2${template}`,
+        accept: [404, 409, 410],
       },
       fetchImpl,
     );
-    if (response.status === 409 || response.status === 410) {
+    if (response.status === 404 && readErrorCode(response.body) !== "TIMESLOT_NOT_FOUND") {
+      throw new ProviderError(instance.id, "not-found", `HTTP 404 for /api/v2${template}`);
+    }
+    if (response.status === 404 || response.status === 409 || response.status === 410) {
       throw new ProviderError(instance.id, "slot-unavailable", readErrorMessage(response.body));
     }
     return toBookingState(response.body, fail);
@@ -56,12 +69,13 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     capabilities: { supportsHold: true, bookingMode: "api", asyncWrite: false, pushChanges: false, catalog: true },
 
     holdSlot: ({ providerSlotId, reference, holdSeconds }, signal) =>
-      write("POST", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
+      write("POST", "/holds", "/holds", { timeslotId: providerSlotId, externalReference: reference, holdSeconds }, signal),
 
     confirmHold: ({ providerBookingRef, patient, note }, signal) =>
       write(
         "POST",
         `/bookings/${encodeURIComponent(providerBookingRef)}/confirm`,
+        "/bookings/{bookingId}/confirm",
         { patient: toKlinikbokningPatient(patient), note },
         signal,
       ),
@@ -70,23 +84,25 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       write(
         "POST",
         "/bookings",
+        "/bookings",
         { timeslotId: providerSlotId, externalReference: reference, patient: toKlinikbokningPatient(patient), note },
         signal,
       ),
 
     cancelBooking: ({ providerBookingRef }, signal) =>
-      write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, undefined, signal),
+      write("DELETE", `/bookings/${encodeURIComponent(providerBookingRef)}`, "/bookings/{bookingId}", undefined, signal),
 
     async findBooking(reference, signal) {
       const { body } = await fetchJson(
         instance.id,
         `${api}/bookings?${new URLSearchParams({ externalReference: reference })}`,
-        { headers, signal },
+        { headers, signal, template: "/api/v2/bookings" },
         fetchImpl,
       );
       const { data } = readPage(body, fail);
-      const states = data.map((item) => toBookingState(item, fail)).filter((b) => b.status !== "cancelled");
-      return states[0];
+      // Only a booking under our own reference is ours, whatever else a server answers to the filter.
+      const ours = data.filter((item) => (item as { externalReference?: unknown } | null)?.externalReference === reference);
+      return ours.map((item) => toBookingState(item, fail)).find((b) => b.status !== "cancelled");
     },
 
     async findOpenSlots(query, signal) {
@@ -95,6 +111,7 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       const toDate = DateTime.fromJSDate(new Date(query.window.end.getTime() - 1), { zone }).toISODate()!;
       const items = await allPages(
         `/clinics/${encodeURIComponent(query.clinicCode)}/timeslots`,
+        "/clinics/{clinicCode}/timeslots",
         { serviceCode: query.treatmentCode, fromDate, toDate },
         signal,
       );
@@ -104,18 +121,18 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
     },
 
     async listCatalog(signal) {
-      const clinics = (await allPages("/clinics", {}, signal)).map((item) => readClinic(item, fail));
+      const clinics = (await allPages("/clinics", "/clinics", {}, signal)).map((item) => readClinic(item, fail));
       const treatments = new Map<string, ProviderCatalog["treatments"][number]>();
       const practitioners: ProviderCatalog["practitioners"] = [];
       for (const clinic of clinics) {
         const path = `/clinics/${encodeURIComponent(clinic.code)}`;
-        for (const item of await allPages(`${path}/services`, {}, signal)) {
+        for (const item of await allPages(`${path}/services`, "/clinics/{clinicCode}/services", {}, signal)) {
           const service = readService(item, fail);
           const known = treatments.get(service.code) ?? { ...service, clinicCodes: [] };
           known.clinicCodes.push(clinic.code);
           treatments.set(service.code, known);
         }
-        for (const item of await allPages(`${path}/practitioners`, {}, signal))
+        for (const item of await allPages(`${path}/practitioners`, "/clinics/{clinicCode}/practitioners", {}, signal))
           practitioners.push({ ...readPractitioner(item, fail), clinicCode: clinic.code });
       }
       return { clinics, treatments: [...treatments.values()], practitioners };
@@ -123,11 +140,16 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
   };
 
   /** Every item of a paged list. */
-  async function allPages(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown[]> {
+  async function allPages(path: string, template: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown[]> {
     const items: unknown[] = [];
     for (let page = 1; ; page++) {
       const params = new URLSearchParams({ ...query, page: String(page), pageSize: String(pageSize) });
-      const { body } = await fetchJson(instance.id, `${api}${path}?${params}`, { headers, signal }, fetchImpl);
+      const { body } = await fetchJson(
+        instance.id,
+        `${api}${path}?${params}`,
+        { headers, signal, template: `/api/v2${template}` },
+        fetchImpl,
+      );
       const { data, totalPages } = readPage(body, fail);
       items.push(...data);
       if (page >= totalPages) return items;
@@ -180,6 +202,11 @@ function toBookingState(body: unknown, fail: (detail: string) => ProviderError):
   const holdExpiresAt = typeof booking.expiresAt === "string" ? new Date(booking.expiresAt) : undefined;
   if (holdExpiresAt && Number.isNaN(holdExpiresAt.getTime())) throw fail(`booking ${booking.bookingId} has an unreadable expiresAt`);
   return { providerBookingRef: booking.bookingId, status, holdExpiresAt };
+}
+
+function readErrorCode(body: unknown): string | undefined {
+  const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === "string" ? code : undefined;
 }
 
 function readErrorMessage(body: unknown): string {

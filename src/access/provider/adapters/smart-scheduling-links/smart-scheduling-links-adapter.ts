@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Location, Schedule, Slot } from "@medplum/fhirtypes";
+import type { Location, Schedule } from "@medplum/fhirtypes";
 import { platformMeter } from "../../../../utilities/telemetry/meter.js";
 import type { AdapterFactory, OpenSlot, ProviderAdapter, ProviderCatalog } from "../../adapter.js";
 import { fetchText } from "../../private/fetch-json.js";
+import { defaultNdjsonLimits, fetchNdjson, type NdjsonLimits } from "../../private/fetch-ndjson.js";
 import { ProviderError } from "../../provider-error.js";
+import { SlotIndex } from "./slot-index.js";
 
-const deepLinkExtension = "http://fhir-registry.smarthealthit.org/StructureDefinition/booking-deep-link";
+const timeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 
 interface ManifestOutput {
   type: string;
@@ -22,7 +24,7 @@ interface Cached<T> {
 interface Feed {
   locations: Location[];
   schedules: Schedule[];
-  slots: Slot[];
+  slots: SlotIndex[];
 }
 
 /**
@@ -33,98 +35,155 @@ interface Feed {
  * is fresh and a 304 when it is unchanged. Slot files whose manifest `state`
  * extension matches none of `options.states` are never fetched.
  *
+ * Large publishers' Slot files run to tens of megabytes: they are streamed a
+ * line at a time into an index of free slots by schedule (slot-index.ts),
+ * never held as text, and a search looks up its schedules' slots by binary
+ * search. A file or a line past `options.maxFileBytes` / `maxLineBytes`
+ * (default 512 MiB / 64 KiB) is a bad response.
+ *
  * Clinic code = Location id; treatment code = a Schedule serviceType code.
  * There is no booking API: each slot carries its `booking-deep-link`, with
  * `source` (options.source, default "varden") and a fresh `booking-referral`,
- * as the specification describes, and the patient books there.
+ * as the specification describes, and its `booking-phone`; the patient books
+ * there. A slot's `slot-capacity` is its places left (remainingCapacity).
  *
- * options: { states?: string[], source?: string }
+ * options: { states?: string[], source?: string, maxFileBytes?: number, maxLineBytes?: number }
  */
 export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetchImpl = fetch): ProviderAdapter => {
   const manifestUrl = `${instance.baseUrl.replace(/\/$/, "")}/$bulk-publish`;
-  const states = Array.isArray(instance.options?.states) ? (instance.options.states as unknown[]).map(String) : undefined;
-  const source = typeof instance.options?.source === "string" ? instance.options.source : "varden";
+  const options = instance.options ?? {};
+  const states = Array.isArray(options.states) ? (options.states as unknown[]).map(String) : undefined;
+  const source = typeof options.source === "string" ? options.source : "varden";
+  const limits: NdjsonLimits = {
+    maxBytes: typeof options.maxFileBytes === "number" ? options.maxFileBytes : defaultNdjsonLimits.maxBytes,
+    maxLineBytes: typeof options.maxLineBytes === "number" ? options.maxLineBytes : defaultNdjsonLimits.maxLineBytes,
+  };
   const fail = (detail: string) => new ProviderError(instance.id, "bad-response", detail);
   const cache = new Map<string, Cached<unknown>>();
+  const reading = new Map<string, Promise<unknown>>();
   const cacheLookups = platformMeter().createCounter("provider.cache.lookups", {
     description:
       "Feed documents by how they were served: hit (fresh), revalidated (304) or miss (fetched); hit ratio = (hit + revalidated) / all",
   });
   const looked = (result: "hit" | "revalidated" | "miss") => cacheLookups.add(1, { "provider.instance": instance.id, result });
 
-  /** A document, from cache while fresh, else revalidated or fetched anew. */
-  async function cached<T>(url: string, parse: (text: string) => T, signal: AbortSignal): Promise<T> {
+  /**
+   * A document, from cache while fresh, else revalidated or read anew by `read` (which gets the
+   * request's headers and answers the status, headers and value). Concurrent searches share one read.
+   */
+  function cached<T>(
+    url: string,
+    read: (headers: Record<string, string>) => Promise<{ status: number; headers: Headers; value?: T }>,
+  ): Promise<T> {
     const known = cache.get(url) as Cached<T> | undefined;
     if (known && Date.now() < known.freshUntil) {
       looked("hit");
-      return known.value;
+      return Promise.resolve(known.value);
     }
-    const response = await fetchText(
-      instance.id,
-      url,
-      { headers: { accept: "application/json, application/fhir+ndjson", ...(known?.etag ? { "if-none-match": known.etag } : {}) }, signal },
-      fetchImpl,
-    );
-    const freshUntil = Date.now() + maxAgeSeconds(response.headers.get("cache-control")) * 1000;
-    if (response.status === 304 && known) {
-      looked("revalidated");
-      known.freshUntil = freshUntil;
-      return known.value;
-    }
-    looked("miss");
-    const value = parse(response.text);
-    cache.set(url, { etag: response.headers.get("etag") ?? undefined, freshUntil, value });
-    return value;
+    const running = reading.get(url) as Promise<T> | undefined;
+    if (running) return running;
+    const headers = { accept: "application/json, application/fhir+ndjson", ...(known?.etag ? { "if-none-match": known.etag } : {}) };
+    const fresh = read(headers)
+      .then((response) => {
+        const freshUntil = Date.now() + maxAgeSeconds(response.headers.get("cache-control")) * 1000;
+        if (response.status === 304 && known) {
+          looked("revalidated");
+          known.freshUntil = freshUntil;
+          return known.value;
+        }
+        if (response.value === undefined) throw fail(`HTTP ${response.status} without a body for a document not cached`);
+        looked("miss");
+        cache.set(url, { etag: response.headers.get("etag") ?? undefined, freshUntil, value: response.value });
+        return response.value;
+      })
+      .finally(() => reading.delete(url));
+    reading.set(url, fresh);
+    return fresh;
   }
 
+  const manifest = (signal: AbortSignal) =>
+    cached(manifestUrl, async (headers) => {
+      const response = await fetchText(instance.id, manifestUrl, { headers, signal, template: "/$bulk-publish" }, fetchImpl);
+      return { ...response, value: response.status === 304 ? undefined : readManifest(response.text, fail) };
+    });
+
+  /** A Location or Schedule file: small, read as whole resources (but still a line at a time). */
+  const resources = <T>(output: ManifestOutput, signal: AbortSignal) =>
+    cached<T[]>(output.url, async (headers) => {
+      const found: T[] = [];
+      const response = await fetchNdjson(
+        instance.id,
+        output.url,
+        { headers, signal, template: `{${output.type} file}` },
+        (line, number) => found.push(readResource(line, number, output.type, fail) as T),
+        fetchImpl,
+        limits,
+      );
+      return { ...response, value: response.status === 304 ? undefined : found };
+    });
+
+  const slotFile = (output: ManifestOutput, signal: AbortSignal) =>
+    cached<SlotIndex>(output.url, async (headers) => {
+      const index = new SlotIndex();
+      const response = await fetchNdjson(
+        instance.id,
+        output.url,
+        { headers, signal, template: "{Slot file}" },
+        (line, number) => index.add(line, number, fail),
+        fetchImpl,
+        limits,
+      );
+      return { ...response, value: response.status === 304 ? undefined : index.seal() };
+    });
+
   async function feed(signal: AbortSignal): Promise<Feed> {
-    const outputs = await cached(manifestUrl, (text) => readManifest(text, fail), signal);
+    const outputs = await manifest(signal);
     const wanted = outputs.filter(
       (o) => o.type !== "Slot" || !states || !o.extension?.state || o.extension.state.some((s) => states.includes(s)),
     );
-    const files = await Promise.all(
-      wanted.map((o) => cached(o.url, (text) => readNdjson(text, o.type, fail), signal).then((resources) => ({ type: o.type, resources }))),
-    );
-    const of = <T>(type: string) => files.filter((f) => f.type === type).flatMap((f) => f.resources) as T[];
-    return { locations: of<Location>("Location"), schedules: of<Schedule>("Schedule"), slots: of<Slot>("Slot") };
+    const [locations, schedules, slots] = await Promise.all([
+      Promise.all(wanted.filter((o) => o.type === "Location").map((o) => resources<Location>(o, signal))),
+      Promise.all(wanted.filter((o) => o.type === "Schedule").map((o) => resources<Schedule>(o, signal))),
+      Promise.all(wanted.filter((o) => o.type === "Slot").map((o) => slotFile(o, signal))),
+    ]);
+    return { locations: locations.flat(), schedules: schedules.flat(), slots };
   }
+
+  const offers = (schedule: Schedule, treatmentCode: string) =>
+    schedule.serviceType?.some((t) => t.coding?.some((c) => c.code === treatmentCode || `${c.system}|${c.code}` === treatmentCode)) ??
+    false;
 
   return {
     capabilities: { supportsHold: false, bookingMode: "deep-link", asyncWrite: false, pushChanges: false, catalog: true },
 
     async findOpenSlots(query, signal) {
       const { schedules, slots } = await feed(signal);
-      const scheduleRefs = new Set(
-        schedules
-          .filter((s) => s.actor?.some((a) => a.reference === `Location/${query.clinicCode}`))
-          .filter((s) =>
-            s.serviceType?.some((t) =>
-              t.coding?.some((c) => c.code === query.treatmentCode || `${c.system}|${c.code}` === query.treatmentCode),
-            ),
-          )
-          .map((s) => `Schedule/${s.id}`),
-      );
+      const references = schedules
+        .filter((s) => s.actor?.some((a) => a.reference === `Location/${query.clinicCode}`) && offers(s, query.treatmentCode))
+        .map((s) => `Schedule/${s.id}`);
       const open: OpenSlot[] = [];
-      for (const slot of slots) {
-        if (slot.status !== "free" || !scheduleRefs.has(slot.schedule?.reference ?? "")) continue;
-        const start = new Date(slot.start);
-        if (start < query.window.start || start >= query.window.end) continue;
-        const link = slot.extension?.find((e) => e.url === deepLinkExtension)?.valueUrl;
-        open.push({
-          providerSlotId: slot.id!,
-          start,
-          end: new Date(slot.end),
-          practitionerCode: "",
-          practitionerName: "",
-          bookingLink: link ? withReferral(link, source) : undefined,
-        });
+      for (const index of slots) {
+        for (const reference of references) {
+          for (const slot of index.between(reference, query.window.start.getTime(), query.window.end.getTime())) {
+            open.push({
+              providerSlotId: slot.id,
+              start: new Date(slot.start),
+              end: new Date(slot.end),
+              practitionerCode: "",
+              practitionerName: "",
+              ...(slot.bookingLink ? { bookingLink: withReferral(slot.bookingLink, source) } : {}),
+              ...(slot.bookingPhone ? { bookingPhone: slot.bookingPhone } : {}),
+              ...(slot.capacity !== undefined ? { remainingCapacity: slot.capacity } : {}),
+            });
+          }
+        }
       }
-      return open;
+      return open.sort((a, b) => a.start.getTime() - b.start.getTime() || a.providerSlotId.localeCompare(b.providerSlotId));
     },
 
     async listCatalog(signal) {
-      const { locations, schedules } = await feed(signal);
-      const treatments = new Map<string, ProviderCatalog["treatments"][number]>();
+      const { locations, schedules, slots } = await feed(signal);
+      const treatments = new Map<string, ProviderCatalog["treatments"][number] & { schedules: string[] }>();
       for (const schedule of schedules) {
         const clinic = schedule.actor?.find((a) => a.reference?.startsWith("Location/"))?.reference?.slice("Location/".length) ?? "";
         for (const coding of schedule.serviceType?.flatMap((t) => t.coding ?? []) ?? []) {
@@ -132,22 +191,36 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
           const known = treatments.get(coding.code) ?? {
             code: coding.code,
             name: coding.display ?? coding.code,
-            durationMinutes: 60,
+            durationMinutes: 0,
             clinicCodes: [],
+            schedules: [],
           };
           if (!known.clinicCodes.includes(clinic)) known.clinicCodes.push(clinic);
+          known.schedules.push(`Schedule/${schedule.id}`);
           treatments.set(coding.code, known);
         }
       }
       return {
-        clinics: locations.map((l) => ({
-          code: l.id!,
-          name: l.name ?? "",
-          city: l.address?.city ?? "",
-          address: (l.address?.line ?? []).join(", "),
-          timeZone: instance.timeZone,
+        clinics: locations.map((l) => {
+          const phone = l.telecom?.find((t) => t.system === "phone")?.value;
+          const website = l.telecom?.find((t) => t.system === "url")?.value;
+          return {
+            code: l.id!,
+            name: l.name ?? "",
+            city: l.address?.city ?? "",
+            address: [...(l.address?.line ?? []), [l.address?.postalCode, l.address?.city].filter(Boolean).join(" ")]
+              .filter(Boolean)
+              .join(", "),
+            timeZone: l.extension?.find((e) => e.url === timeZoneExtension)?.valueCode ?? instance.timeZone,
+            ...(phone ? { phone } : {}),
+            ...(website ? { website } : {}),
+          };
+        }),
+        // A treatment lasts what most of its slots last; the feed says nothing else about it.
+        treatments: [...treatments.values()].map(({ schedules: refs, ...t }) => ({
+          ...t,
+          durationMinutes: Math.max(0, ...slots.map((index) => index.usualMinutes(refs))),
         })),
-        treatments: [...treatments.values()],
         practitioners: [],
       };
     },
@@ -181,27 +254,13 @@ function readManifest(text: string, fail: (detail: string) => ProviderError): Ma
   });
 }
 
-function readNdjson(text: string, type: string, fail: (detail: string) => ProviderError): unknown[] {
-  const resources: unknown[] = [];
-  for (const [index, line] of text.split("\n").entries()) {
-    if (!line.trim()) continue;
-    let resource: Record<string, unknown>;
-    try {
-      resource = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw fail(`line ${index + 1} of a ${type} file is not JSON`);
-    }
-    if (resource.resourceType !== type || typeof resource.id !== "string") throw fail(`line ${index + 1} is not a ${type} with an id`);
-    if (
-      type === "Slot" &&
-      (typeof resource.start !== "string" ||
-        typeof resource.end !== "string" ||
-        Number.isNaN(Date.parse(resource.start)) ||
-        Number.isNaN(Date.parse(resource.end)))
-    ) {
-      throw fail(`Slot/${resource.id} has no readable start and end`);
-    }
-    resources.push(resource);
+function readResource(line: string, lineNumber: number, type: string, fail: (detail: string) => ProviderError): unknown {
+  let resource: Record<string, unknown>;
+  try {
+    resource = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw fail(`line ${lineNumber} of a ${type} file is not JSON`);
   }
-  return resources;
+  if (resource?.resourceType !== type || typeof resource.id !== "string") throw fail(`line ${lineNumber} is not a ${type} with an id`);
+  return resource;
 }

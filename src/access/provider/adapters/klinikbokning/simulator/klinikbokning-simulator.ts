@@ -18,6 +18,13 @@ import { clinics, practitioners, type SimClinic, services } from "./seed-data.js
  * booking carries the caller's externalReference so that a caller whose
  * answer was lost can find it again.
  *
+ * It is as strict as such a server: it lists only slots that have not begun,
+ * books only slots it actually offers (404 TIMESLOT_NOT_FOUND for any other
+ * id, 409 for one taken or begun), caps holds at 15 minutes whatever is asked,
+ * and serves several API clients (us, the clinics' front desk, other
+ * marketplaces) that compete for the same slots, each seeing and changing only
+ * its own bookings: an externalReference is the client's own.
+ *
  * Faults (simulator-kit/fault-injector.ts) can be injected to see how the
  * platform copes: on the handle (`sim.faults`) or over HTTP
  * (`POST /__admin/faults`, `DELETE /__admin/faults`).
@@ -26,8 +33,15 @@ export interface SimulatorOptions {
   port?: number;
   host?: string;
   apiKey?: string;
+  /** The API keys of the server's other clients, which book the same slots (default: the front desk's). */
+  otherApiKeys?: string[];
   seed?: string;
 }
+
+/** The API key the clinics' front desk books with: another client competing for the same slots. */
+export const frontDeskApiKey = "front-desk-key";
+/** Holds last at most this long, whatever a client asks for. */
+export const maxHoldSeconds = 900;
 
 export interface KlinikbokningSimulator extends SimulatorServer {
   /** Holds and bookings made through the API, by booking id. */
@@ -38,6 +52,7 @@ const maxPageSize = 200;
 
 export async function startKlinikbokningSimulator(options: SimulatorOptions = {}): Promise<KlinikbokningSimulator> {
   const apiKey = options.apiKey ?? "demo-key";
+  const otherApiKeys = options.otherApiKeys ?? [frontDeskApiKey];
   const seed = options.seed ?? "klinikbokning";
   const injector = new FaultInjector();
   const bookings = new Map<string, SimBooking>();
@@ -57,7 +72,8 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
     if (url.pathname === "/health") return send(res, 200, { status: "ok" });
     if (await injector.apply(res, url)) return;
     const faults = injector.faults;
-    if (req.headers["x-api-key"] !== apiKey) {
+    const client = String(req.headers["x-api-key"] ?? "");
+    if (client !== apiKey && !otherApiKeys.includes(client)) {
       return send(res, 401, { error: { code: "UNAUTHORIZED", message: "missing or wrong X-Api-Key" } });
     }
 
@@ -96,8 +112,9 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
       if (!services.some((s) => s.serviceCode === serviceCode)) return badRequest(res, "unknown serviceCode");
       if (!from.isValid || !to.isValid || to < from) return badRequest(res, "fromDate and toDate must be dates, fromDate first");
       if (to.diff(from, "days").days > 62) return badRequest(res, "at most 62 days per request");
+      const now = DateTime.now();
       const slots = generateSlots(clinic, serviceCode, from, to).filter(
-        (slot) => !occupied(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
+        (slot) => startOf(slot, clinic) > now && !occupied(slot.timeslotId) && !takenBySomeoneElse(slot.timeslotId),
       );
       if (faults.malformed === "wrong-types" && (!faults.pathPrefix || url.pathname.startsWith(faults.pathPrefix))) {
         return sendPage(
@@ -116,47 +133,54 @@ export async function startKlinikbokningSimulator(options: SimulatorOptions = {}
         patient?: unknown;
       };
       const timeslotId = body.timeslotId ?? "";
-      if (!parseTimeslotId(timeslotId)) return badRequest(res, "unknown timeslotId");
+      const offered = findTimeslot(timeslotId);
+      if (!offered) return send(res, 404, { error: { code: "TIMESLOT_NOT_FOUND", message: "no such timeslot" } });
       if (resource === "bookings" && !isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
+      if (startOf(offered.slot, offered.clinic) <= DateTime.now()) {
+        return send(res, 409, { error: { code: "TIMESLOT_IN_PAST", message: "the timeslot has begun" } });
+      }
       if (occupied(timeslotId) || takenBySomeoneElse(timeslotId)) {
         return send(res, 409, { error: { code: "TIMESLOT_TAKEN", message: "the timeslot is no longer free" } });
       }
+      const holdSeconds = Math.min(Math.max(0, body.holdSeconds ?? 600), maxHoldSeconds);
       const booking: SimBooking = {
         bookingId: randomUUID(),
         timeslotId,
         externalReference: body.externalReference ?? "",
         status: resource === "holds" ? "HELD" : "BOOKED",
-        expiresAt: resource === "holds" ? new Date(Date.now() + 1000 * (body.holdSeconds ?? 600)).toISOString() : undefined,
+        expiresAt: resource === "holds" ? new Date(Date.now() + 1000 * holdSeconds).toISOString() : undefined,
+        client,
       };
       bookings.set(booking.bookingId, booking);
-      return send(res, 201, booking);
+      return send(res, 201, view(booking));
     }
     if (req.method === "GET" && resource === "bookings" && !id) {
       const reference = url.searchParams.get("externalReference");
       return sendPage(
         res,
         url,
-        [...bookings.values()].filter((b) => !reference || b.externalReference === reference),
+        [...bookings.values()].filter((b) => b.client === client && (!reference || b.externalReference === reference)).map(view),
       );
     }
     if (resource === "bookings" && id) {
       const booking = bookings.get(id);
-      if (!booking) return notFound(res, `no booking ${id}`);
-      if (req.method === "GET" && !sub) return send(res, 200, booking);
+      // Another client's booking is none of this client's business.
+      if (!booking || booking.client !== client) return notFound(res, `no booking ${id}`);
+      if (req.method === "GET" && !sub) return send(res, 200, view(booking));
       if (req.method === "POST" && sub === "confirm") {
         const body = JSON.parse(rawBody || "{}") as { patient?: unknown };
         if (!isPatient(body.patient)) return badRequest(res, "patient with name and phone is required");
-        if (booking.status === "BOOKED") return send(res, 200, booking);
+        if (booking.status === "BOOKED") return send(res, 200, view(booking));
         if (booking.status !== "HELD" || Date.parse(booking.expiresAt!) <= Date.now()) {
           return send(res, 410, { error: { code: "HOLD_EXPIRED", message: "the hold has expired" } });
         }
         booking.status = "BOOKED";
         booking.expiresAt = undefined;
-        return send(res, 200, booking);
+        return send(res, 200, view(booking));
       }
       if (req.method === "DELETE" && !sub) {
         booking.status = "CANCELLED";
-        return send(res, 200, booking);
+        return send(res, 200, view(booking));
       }
     }
     return notFound(res);
@@ -178,7 +202,27 @@ export interface SimBooking {
   status: "HELD" | "BOOKED" | "CANCELLED";
   /** For holds: when the hold lapses, an ISO instant. */
   expiresAt?: string;
+  /** The API key of the client that made it (not part of the API's answers). */
+  client: string;
 }
+
+/** A booking as the API shows it. */
+function view({ client: _client, ...booking }: SimBooking) {
+  return booking;
+}
+
+/** The timeslot an id names, if the clinic offers it at all (whether free or not). */
+function findTimeslot(id: string): { slot: Timeslot; clinic: SimClinic } | undefined {
+  const parsed = parseTimeslotId(id);
+  const clinic = clinics.find((c) => c.clinicCode === parsed?.clinicCode);
+  if (!parsed || !clinic || !services.some((s) => s.serviceCode === parsed.serviceCode)) return undefined;
+  const day = DateTime.fromISO(parsed.date, { zone: clinic.timezone });
+  if (!day.isValid) return undefined;
+  const slot = generateSlots(clinic, parsed.serviceCode, day, day).find((s) => s.timeslotId === id);
+  return slot ? { slot, clinic } : undefined;
+}
+
+const startOf = (slot: Timeslot, clinic: SimClinic) => DateTime.fromISO(`${slot.date}T${slot.startTime}`, { zone: clinic.timezone });
 
 function isPatient(patient: unknown): boolean {
   const p = patient as { name?: unknown; phone?: unknown } | undefined;
