@@ -251,7 +251,14 @@ describe("reservations", () => {
     const attempt = await reserve(slot);
     expect(attempt.data?.status).toBe("pending");
     simulator.faults = {};
-    const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0 });
+    // Within the provider's deadline plus the margin it may still be acting on our call: left pending.
+    const early = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0, releaseMarginSeconds: 60 });
+    expect(early.leftPending).toBeGreaterThanOrEqual(1);
+    const waiting = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: attempt.data!.id } } });
+    expect(waiting.data?.status).toBe("pending");
+    // Past them, with nothing at the provider: released.
+    offsetMs = 61_000;
+    const tally = await system.clients.bookingManager.reconcileReservations({ minAgeSeconds: 0, releaseMarginSeconds: 60 });
     expect(tally.released).toBeGreaterThanOrEqual(1);
     const settled = await client.GET("/v1/reservations/{reservationId}", { params: { path: { reservationId: attempt.data!.id } } });
     expect(settled.data?.status).toBe("released");

@@ -1,5 +1,5 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -12,12 +12,17 @@ import {
   BeginReservationResponseSchema,
   type BookingAccessService,
   GetReservationResponseSchema,
+  ListChangesResponseSchema,
   ListLapsedHoldsResponseSchema,
   ListPatientReservationsResponseSchema,
   ListPendingReservationsResponseSchema,
+  ListReleasesToVerifyResponseSchema,
+  ListUpcomingBookingsResponseSchema,
   RecordedReservationSchema,
+  RecordProviderChangeRequest_Change,
   type Refusal,
   RefusalSchema,
+  ReservationChangeSchema,
 } from "./v1/booking_access_pb.js";
 
 /*
@@ -30,6 +35,9 @@ import {
  * | idempotency key | IDEMPOTENCY#<key>                        | KEY         |                    |                 |
  * | pending marker  | PENDING                                  | <createdAt>#<id> |               |                 |
  * | hold marker     | HOLD                                     | <holdExpiresAt>#<id> |           |                 |
+ * | release check   | RELEASECHECK                             | <nextCheckAt>#<id> |             |                 |
+ * | upcoming booking| UPCOMING#<start day, UTC>                | <start>#<id> |                   |                 |
+ * | change          | CHANGES#<clientId>                       | <occurredAt>#<id>#<version> |    |                 |
  *
  * Access patterns:
  * 1. begin a reservation    TransactWriteItems: claim (attribute_not_exists(pk) OR expiresAt < :now)
@@ -43,6 +51,10 @@ import {
  * 4. a patient's reservations  Query gsi1 PATIENT#<patientId>, by start
  * 5. pending reservations   Query PENDING, sk < <cut-off instant>
  * 6. lapsed holds           Query HOLD, sk < <now>
+ * 7. releases to verify     Query RELEASECHECK, sk < <now> (written with a release made without the provider's answer)
+ * 8. upcoming bookings      Query UPCOMING#<day> for each coming day (written and moved with every confirmed booking)
+ * 9. a client's changes     Query CHANGES#<clientId>, sk after the cursor and before now − 2 s (one item per
+ *                           change, written in the transaction that makes it)
  *
  * Expiry (holds, idempotency keys after 24 h) is enforced in these conditions
  * and in reads, never by waiting for TTL: DynamoDB deletes expired items
@@ -57,6 +69,24 @@ const claimKey = (providerInstanceId: string, providerSlotId: string) => ({
 const idempotencyKey = (clientId: string, key: string) => ({ pk: `IDEMPOTENCY#${clientId}#reserve#${key}`, sk: "KEY" });
 const pendingKey = (createdAt: string, id: string) => ({ pk: "PENDING", sk: `${createdAt}#${id}` });
 const holdKey = (holdExpiresAt: string, id: string) => ({ pk: "HOLD", sk: `${holdExpiresAt}#${id}` });
+/** A release made without the provider's answer, due to be verified there again at `nextCheckAt`. */
+const releaseCheckKey = (nextCheckAt: string, id: string) => ({ pk: "RELEASECHECK", sk: `${nextCheckAt}#${id}` });
+/** A confirmed reservation, under the (UTC) day it starts: the drift check reads the coming days. */
+const upcomingKey = (start: string, id: string) => ({ pk: `UPCOMING#${start.slice(0, 10)}`, sk: `${start}#${id}` });
+/**
+ * One change of one of a client's reservations: the change feed, ordered by when it happened, and
+ * (for one reservation's changes at one instant, e.g. pending then held in one request) by its version.
+ */
+const changeKey = (clientId: string, occurredAt: string, id: string, version: number) => ({
+  pk: `CHANGES#${clientId}`,
+  sk: `${occurredAt}#${id}#${String(version).padStart(6, "0")}`,
+});
+
+/** How long released reservations are verified at their provider again; changes kept for the feed. */
+export const releaseVerificationWindowMs = 24 * 3_600_000;
+export const changeRetentionMs = 7 * 24 * 3_600_000;
+/** Changes younger than this are not handed out yet: writers' clocks differ a little, and a reader must not skip past one. */
+export const changeSettleMs = 2000;
 
 export const idempotencyKeyLifetimeMs = 24 * 3_600_000;
 const ttlSeconds = (epochMs: number) => Math.ceil(epochMs / 1000);
@@ -100,9 +130,18 @@ export function createBookingAccess({
       );
     }
     const updatedAt = at.toISOString();
-    const set: Record<string, unknown> = { status: statusToItem(change.to), updatedAt, statusReason: change.statusReason ?? "" };
+    // Every change counts: the feed orders one reservation's changes by this, whatever the clocks say.
+    const version = Number(current.version ?? 1) + 1;
+    const set: Record<string, unknown> = { status: statusToItem(change.to), updatedAt, statusReason: change.statusReason ?? "", version };
     if (change.providerBookingRef) set.providerBookingRef = change.providerBookingRef;
     set.holdExpiresAt = change.to === ReservationStatus.HELD && change.holdExpiresAt ? change.holdExpiresAt.toISOString() : undefined;
+    const start = change.moveTo ? change.moveTo.start.toISOString() : String(current.start);
+    if (change.moveTo) {
+      set.providerSlotId = change.moveTo.providerSlotId;
+      set.start = start;
+      set.end = change.moveTo.end.toISOString();
+      set.gsi1sk = `${start}#${id}`;
+    }
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ":current": current.status };
     const assignments: string[] = [];
@@ -139,6 +178,51 @@ export function createBookingAccess({
       });
     }
 
+    // Confirmed reservations are listed by the day they start, for the drift check.
+    const wasUpcoming = currentStatus === ReservationStatus.CONFIRMED ? upcomingKey(String(current.start), id) : undefined;
+    const isUpcoming = change.to === ReservationStatus.CONFIRMED ? upcomingKey(start, id) : undefined;
+    if (wasUpcoming?.sk !== isUpcoming?.sk) {
+      if (wasUpcoming) items.push({ Delete: { TableName: tableName, Key: wasUpcoming } });
+      if (isUpcoming) items.push({ Put: { TableName: tableName, Item: { ...isUpcoming, type: "upcoming", reservationId: id } } });
+    }
+    // A release without the provider's answer is verified there again, so that a late hold or booking never stays.
+    if (change.verifyReleaseAt) {
+      const until = at.getTime() + releaseVerificationWindowMs;
+      items.push({
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...releaseCheckKey(change.verifyReleaseAt.toISOString(), id),
+            type: "release-check",
+            reservationId: id,
+            until,
+            ttl: ttlSeconds(until),
+          },
+        },
+      });
+    }
+    // The change feed's outbox, in the same transaction as the change itself: never one without the other.
+    if (change.to !== currentStatus || change.moveTo) {
+      const occurredAt = at.toISOString();
+      const until = at.getTime() + changeRetentionMs;
+      items.push({
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...changeKey(String(current.clientId ?? ""), occurredAt, id, version),
+            type: "change",
+            reservationId: id,
+            status: statusToItem(change.to),
+            statusReason: change.statusReason ?? "",
+            occurredAt,
+            start,
+            end: change.moveTo ? change.moveTo.end.toISOString() : String(current.end),
+            ttl: ttlSeconds(until),
+          },
+        },
+      });
+    }
+
     // The slot claim is ours to keep, re-time or free; a claim another reservation took after our hold lapsed is not.
     const claim = claimKey(String(current.providerInstanceId), String(current.providerSlotId));
     const ownsClaim = { ConditionExpression: "reservationId = :id", ExpressionAttributeValues: { ":id": id } };
@@ -148,6 +232,15 @@ export function createBookingAccess({
       if (owned) items.push({ Delete: { TableName: tableName, Key: claim, ...ownsClaim } });
     } else if (change.claim === "unchanged") {
       // Still pending: the claim stays as it is.
+    } else if (change.claim === "moved" && change.moveTo) {
+      // The provider moved the booking: its new slot is ours now, whoever claimed it here (the provider's truth wins).
+      if (owned) items.push({ Delete: { TableName: tableName, Key: claim, ...ownsClaim } });
+      items.push({
+        Put: {
+          TableName: tableName,
+          Item: { ...claimKey(String(current.providerInstanceId), change.moveTo.providerSlotId), type: "slot-claim", reservationId: id },
+        },
+      });
     } else if (!owned) {
       throw platformError(
         ErrorReason.SLOT_CLAIM_LOST,
@@ -240,6 +333,7 @@ export function createBookingAccess({
         gsi1sk: `${timestampDate(reservation.start).toISOString()}#${reservation.id}`,
         createdAt,
         updatedAt: createdAt,
+        version: 1,
         idempotencyKey: request.idempotencyKey,
       };
       try {
@@ -280,6 +374,23 @@ export function createBookingAccess({
                 Put: {
                   TableName: tableName,
                   Item: { ...pendingKey(createdAt, reservation.id), type: "pending", reservationId: reservation.id },
+                },
+              },
+              // The change feed's outbox: the reservation's first change, with it.
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...changeKey(reservation.clientId, createdAt, reservation.id, 1),
+                    type: "change",
+                    reservationId: reservation.id,
+                    status: "pending",
+                    statusReason: "",
+                    occurredAt: createdAt,
+                    start: item.start,
+                    end: item.end,
+                    ttl: ttlSeconds(at.getTime() + changeRetentionMs),
+                  },
                 },
               },
             ],
@@ -330,8 +441,159 @@ export function createBookingAccess({
         statusReason: request.refusal?.message,
         refusal: request.refusal,
         claim: "free",
+        verifyReleaseAt: request.verifyAt ? timestampDate(request.verifyAt) : undefined,
         now: request.now,
       }),
+
+    recordProviderChange: (request) => {
+      if (request.change === RecordProviderChangeRequest_Change.MOVED) {
+        if (!request.providerSlotId || !request.start || !request.end) throw invalid("a move needs the new provider slot, start and end");
+        return transition(request.id, {
+          from: [ReservationStatus.CONFIRMED],
+          to: ReservationStatus.CONFIRMED,
+          statusReason: request.statusReason,
+          claim: "moved",
+          moveTo: { providerSlotId: request.providerSlotId, start: timestampDate(request.start), end: timestampDate(request.end) },
+          now: request.now,
+        });
+      }
+      if (request.change !== RecordProviderChangeRequest_Change.CANCELLED) throw invalid("change must be cancelled or moved");
+      return transition(request.id, {
+        from: [ReservationStatus.CONFIRMED],
+        to: ReservationStatus.CANCELLED,
+        statusReason: request.statusReason,
+        claim: "free",
+        now: request.now,
+      });
+    },
+
+    async listReleasesToVerify(request) {
+      const at = clock(request.now);
+      const markers = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND sk < :now",
+        ExpressionAttributeValues: { ":pk": "RELEASECHECK", ":now": at.toISOString() },
+      });
+      const due = markers.filter((m) => Number(m.until) > at.getTime()).slice(0, request.limit || 100);
+      const reservations: Reservation[] = [];
+      for (const marker of due) {
+        const item = await readReservation(String(marker.reservationId));
+        if (item) reservations.push(fromItem(item));
+      }
+      return create(ListReleasesToVerifyResponseSchema, { reservations });
+    },
+
+    async recordReleaseVerified(request) {
+      const at = clock(request.now);
+      const markers = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "reservationId = :id",
+        ExpressionAttributeValues: { ":pk": "RELEASECHECK", ":id": request.id },
+      });
+      const items: TransactItems = markers.map((m) => ({
+        Delete: { TableName: tableName, Key: { pk: "RELEASECHECK", sk: String(m.sk) } },
+      }));
+      const until = Number(markers[0]?.until ?? at.getTime());
+      if (request.nextCheckAt && timestampDate(request.nextCheckAt).getTime() < until) {
+        items.push({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...releaseCheckKey(timestampDate(request.nextCheckAt).toISOString(), request.id),
+              type: "release-check",
+              reservationId: request.id,
+              until,
+              ttl: ttlSeconds(until),
+            },
+          },
+        });
+      }
+      if (items.length > 0) await documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return {};
+    },
+
+    async listUpcomingBookings(request) {
+      const from = clock(request.from);
+      const until = request.until ? timestampDate(request.until) : new Date(from.getTime() + 7 * 86_400_000);
+      const days: string[] = [];
+      for (
+        let day = new Date(from.toISOString().slice(0, 10));
+        day < until && days.length < 62;
+        day = new Date(day.getTime() + 86_400_000)
+      ) {
+        days.push(day.toISOString().slice(0, 10));
+      }
+      const markers = (
+        await Promise.all(
+          days.map((day) =>
+            queryAll(documents, {
+              TableName: tableName,
+              KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :until",
+              ExpressionAttributeValues: { ":pk": `UPCOMING#${day}`, ":from": from.toISOString(), ":until": until.toISOString() },
+            }),
+          ),
+        )
+      ).flat();
+      // Least recently verified first, so that a limit per run still reaches every booking in turn.
+      markers.sort((a, b) => String(a.verifiedAt ?? "").localeCompare(String(b.verifiedAt ?? "")));
+      const reservations: Reservation[] = [];
+      for (const marker of markers.slice(0, request.limit || 100)) {
+        const item = await readReservation(String(marker.reservationId));
+        if (item && statusFromItem(item.status) === ReservationStatus.CONFIRMED) reservations.push(fromItem(item));
+      }
+      return create(ListUpcomingBookingsResponseSchema, { reservations });
+    },
+
+    async recordBookingVerified(request) {
+      const item = await readReservation(request.id);
+      if (!item || statusFromItem(item.status) !== ReservationStatus.CONFIRMED) return {};
+      await documents
+        .send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: upcomingKey(String(item.start), request.id),
+            UpdateExpression: "SET verifiedAt = :at",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":at": clock(request.now).toISOString() },
+          }),
+        )
+        .catch((error: unknown) => {
+          // Cancelled or moved meanwhile: its marker is gone or elsewhere, and nothing needs noting.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+      return {};
+    },
+
+    async listChanges(request) {
+      if (!request.clientId) throw invalid("client_id is required");
+      const horizon = new Date(clock(request.now).getTime() - changeSettleMs).toISOString();
+      const after = request.after ? decodeCursor(request.after) : "";
+      const { Items = [] } = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: after ? "pk = :pk AND sk BETWEEN :after AND :horizon" : "pk = :pk AND sk < :horizon",
+          ExpressionAttributeValues: {
+            ":pk": `CHANGES#${request.clientId}`,
+            ":horizon": horizon,
+            ...(after ? { ":after": `${after}\u0000` } : {}),
+          },
+          Limit: Math.min(Math.max(request.limit || 100, 1), 500),
+        }),
+      );
+      const changes = Items.map((item) =>
+        create(ReservationChangeSchema, {
+          cursor: encodeCursor(String(item.sk)),
+          reservationId: String(item.reservationId),
+          status: statusFromItem(item.status),
+          statusReason: String(item.statusReason ?? ""),
+          occurredAt: timestampFromDate(new Date(String(item.occurredAt))),
+          start: typeof item.start === "string" ? timestampFromDate(new Date(item.start)) : undefined,
+          end: typeof item.end === "string" ? timestampFromDate(new Date(item.end)) : undefined,
+        }),
+      );
+      return create(ListChangesResponseSchema, { changes, nextCursor: changes.at(-1)?.cursor ?? request.after });
+    },
 
     recordAwaitingProvider: (request) =>
       transition(request.id, {
@@ -447,8 +709,12 @@ interface Transition {
   statusReason?: string;
   /** Why the provider did not take it, kept to answer retries of the request that began it. */
   refusal?: Refusal;
-  /** What becomes of the slot claim: lapse with the hold, stay for good, be freed, or stay as it is. */
-  claim: "until-hold-expiry" | "for-good" | "free" | "unchanged";
+  /** What becomes of the slot claim: lapse with the hold, stay for good, be freed, stay as it is, or follow a move. */
+  claim: "until-hold-expiry" | "for-good" | "free" | "unchanged" | "moved";
+  /** The provider moved the booking here. */
+  moveTo?: { providerSlotId: string; start: Date; end: Date };
+  /** Released without the provider's answer: verify the release at the provider from then on. */
+  verifyReleaseAt?: Date;
   now?: Timestamp;
 }
 
@@ -468,6 +734,14 @@ const statusToItem = (status: ReservationStatus) => storedStatus[status];
 function statusFromItem(value: unknown): ReservationStatus {
   const found = Object.entries(storedStatus).find(([, name]) => name === value);
   return found ? (Number(found[0]) as ReservationStatus) : ReservationStatus.UNSPECIFIED;
+}
+
+/** Feed cursors are the change's sort key, opaque to clients. */
+const encodeCursor = (sk: string) => Buffer.from(sk).toString("base64url");
+function decodeCursor(cursor: string): string {
+  const sk = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z#/.test(sk)) throw invalid("the cursor is not one this feed handed out");
+  return sk;
 }
 
 /** What is replayed to a retrying client carries no personal data at rest beyond the reservation itself. */

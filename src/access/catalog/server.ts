@@ -1,6 +1,6 @@
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { createDynamoDbClients, dynamoDbSettingsFromEnv } from "../../utilities/dynamodb/dynamodb-config.js";
-import { ensureTable } from "../../utilities/dynamodb/table-design.js";
+import { prepareTable } from "../../utilities/dynamodb/table-design.js";
 import { runGrpcService } from "../../utilities/rpc/run-grpc-service.js";
 import { createCatalogAccess } from "./catalog-access.js";
 import { seedCatalogIfEmpty } from "./seed-catalog.js";
@@ -9,7 +9,7 @@ import { CatalogAccessService } from "./v1/catalog_access_pb.js";
 await runGrpcService("catalog-access", async (logger) => {
   const settings = dynamoDbSettingsFromEnv();
   const { client, documents } = createDynamoDbClients(settings);
-  await ensureTable(client, settings.tableName);
+  await prepareTable(client, settings);
   const catalog = createCatalogAccess({ documents, tableName: settings.tableName });
   const seedFile = process.env.BP_SEED_CATALOG;
   if (seedFile) {

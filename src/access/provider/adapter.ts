@@ -65,6 +65,14 @@ export interface ProviderBookingState {
   providerBookingRef: string;
   status: "held" | "booked" | "cancelled";
   holdExpiresAt?: Date;
+  /**
+   * Where the booking is now, as the provider says, when it says (findBooking
+   * should): a booking the clinic moved has another slot and other times than
+   * the ones we booked, and the reconciler records the move.
+   */
+  providerSlotId?: string;
+  start?: Date;
+  end?: Date;
 }
 
 /** A provider's own catalog, in its own codes: what onboarding maps to Vården's ids. */

@@ -27,6 +27,7 @@ import {
   ProviderBookingSchema,
   ProviderBookingStatus,
   ProviderInstanceSchema,
+  ReleaseByReferenceResponseSchema,
 } from "./v1/provider_access_pb.js";
 
 export interface ProviderAccessDeps {
@@ -60,7 +61,7 @@ const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
   const instances = new Map<
     string,
-    { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy; discovery: Discovery }
+    { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy; discovery: Discovery; deadlineMs: number }
   >();
   for (const config of deps.instances) {
     const factory = deps.adapters[config.adapter];
@@ -76,6 +77,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       config,
       adapter,
       policy: createProviderPolicy(config.id, settings),
+      deadlineMs: settings.deadlineMs,
       discovery: createDiscovery(adapter, { ttlMs: deps.discoveryTtlMs ?? 10 * 60_000, retryAfterMs: 30_000 }),
     });
   }
@@ -276,6 +278,38 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
       return create(FindBookingResponseSchema, { booking: state ? toMessage(state) : undefined });
     },
 
+    async releaseByReference(request, context) {
+      // Whatever is there under our reference, however many times it was made (a retried write the
+      // provider acted on twice), is cancelled one by one until the provider has nothing left.
+      const cancelled: ProviderBookingState[] = [];
+      for (let round = 0; round < 5; round++) {
+        const found = await call(
+          request.providerInstanceId,
+          "read",
+          context.signal,
+          (adapter, signal) => {
+            if (!adapter.findBooking) throw unsupported(request.providerInstanceId, "finding a booking by reference");
+            return adapter.findBooking(request.reference, signal);
+          },
+          "find-booking",
+        );
+        if (!found) break;
+        cancelled.push(
+          await call(
+            request.providerInstanceId,
+            "write",
+            context.signal,
+            (adapter, signal) => {
+              if (!adapter.cancelBooking) throw unsupported(request.providerInstanceId, "cancellation");
+              return adapter.cancelBooking({ providerBookingRef: found.providerBookingRef }, signal);
+            },
+            "cancel-booking",
+          ),
+        );
+      }
+      return create(ReleaseByReferenceResponseSchema, { cancelled: cancelled.map(toMessage) });
+    },
+
     async describeProviders(_request, context) {
       // Capabilities that depend on the server are learnt before they are declared. An instance whose
       // discovery fails is described by what every server of its protocol can do; its verbs try again.
@@ -289,11 +323,12 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           ),
       );
       return create(DescribeProvidersResponseSchema, {
-        providers: [...instances.values()].map(({ config, adapter, policy }) =>
+        providers: [...instances.values()].map(({ config, adapter, policy, deadlineMs }) =>
           create(ProviderInstanceSchema, {
             id: config.id,
             adapter: config.adapter,
             circuitState: policy.circuitState,
+            deadlineMs,
             capabilities: create(CapabilitiesSchema, adapter.capabilities),
           }),
         ),
@@ -313,6 +348,9 @@ function toMessage(state: ProviderBookingState) {
     providerBookingRef: state.providerBookingRef,
     status: bookingStatus[state.status],
     holdExpiresAt: state.holdExpiresAt ? timestampFromDate(state.holdExpiresAt) : undefined,
+    providerSlotId: state.providerSlotId ?? "",
+    start: state.start ? timestampFromDate(state.start) : undefined,
+    end: state.end ? timestampFromDate(state.end) : undefined,
   });
 }
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { isProduction } from "../../utilities/config/secrets.js";
 import { createDynamoDbClients, dynamoDbSettingsFromEnv } from "../../utilities/dynamodb/dynamodb-config.js";
-import { ensureTable } from "../../utilities/dynamodb/table-design.js";
+import { prepareTable } from "../../utilities/dynamodb/table-design.js";
 import { createApiKeyStore } from "../../utilities/security/api-key-store.js";
 import { type KeyEnvironment, readScopes, scopes } from "../../utilities/security/api-keys.js";
 
@@ -66,7 +66,7 @@ try {
       const clientId = values.client ?? fail("create needs --client");
       const scopeList = readScopes((values.scopes ?? fail("create needs --scopes")).split(",").map((s) => s.trim()));
       if (!["live", "test", "dev"].includes(values.env)) fail(`--env must be live, test or dev, not ${values.env}`);
-      await ensureTable(client, settings.tableName);
+      await prepareTable(client, settings);
       const { value, record } = await store.create({
         clientId,
         name: values.name ?? clientId,

@@ -7,7 +7,7 @@ import type { BookingManagerDeps, UseCaseDeps } from "./private/dependencies.js"
 import { createReservationMetrics } from "./private/reservation-metrics.js";
 import { cancel } from "./use-cases/cancel.js";
 import { confirm } from "./use-cases/confirm.js";
-import { getReservation, listPatientReservations } from "./use-cases/look-up.js";
+import { getReservation, listPatientReservations, listReservationChanges } from "./use-cases/look-up.js";
 import { reconcile } from "./use-cases/reconcile.js";
 import { reserve } from "./use-cases/reserve.js";
 import { searchAvailability } from "./use-cases/search-availability.js";
@@ -56,6 +56,7 @@ export function createBookingManager(given: BookingManagerDeps): ServiceImpl<typ
     confirmReservation: (request) => confirm(deps, request.id, request.clientId),
     cancelReservation: (request) => cancel(deps, request.id, request.clientId),
     listPatientReservations: (request) => listPatientReservations(deps, request.patientId, request.clientId),
-    reconcileReservations: (request) => reconcile(deps, request.minAgeSeconds),
+    reconcileReservations: (request) => reconcile(deps, request),
+    listReservationChanges: (request) => listReservationChanges(deps, request),
   };
 }

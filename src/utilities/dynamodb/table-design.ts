@@ -69,3 +69,25 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if ((error as Error).name !== "ValidationException") throw error;
   }
 }
+
+/**
+ * What a service does with the table when it starts. On DynamoDB Local (an
+ * endpoint is set) it creates the table, so that `npm start` and the tests need
+ * nothing prepared. On AWS the table is infrastructure (Terraform in infra/
+ * owns its keys, capacity, backups and encryption), and a service's role has
+ * no right to create one: it only checks the table is there and says so
+ * plainly when it is not, instead of failing on the first request.
+ */
+export async function prepareTable(client: DynamoDBClient, settings: { endpoint?: string; tableName: string }): Promise<void> {
+  if (settings.endpoint !== undefined) return ensureTable(client, settings.tableName);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: settings.tableName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) {
+      throw new Error(
+        `DynamoDB table ${settings.tableName} does not exist: on AWS the table is created by Terraform (infra/), not by the services`,
+      );
+    }
+    throw error;
+  }
+}

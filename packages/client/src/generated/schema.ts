@@ -144,6 +144,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reservations/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change to your client's reservations, oldest first, after a cursor
+         * @description The change feed: each time one of your reservations changes status (held, confirmed, cancelled, released, expired), or the clinic cancels or moves a booking at its own system, a change is added here. Read it from the `nextCursor` you kept last time (omit `after` the first time); changes are kept 7 days and delivered at least once (a re-read from an older cursor gives them again). Changes from the last 2 seconds appear on the next read, so that none is ever skipped.
+         */
+        get: operations["listReservationChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patients/{patientId}/reservations": {
         parameters: {
             query?: never;
@@ -1489,6 +1509,145 @@ export interface operations {
                 };
             };
             /** @description [provider-unavailable](/problems/provider-unavailable): Provider unavailable; [service-unavailable](/problems/service-unavailable): Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [timeout](/problems/timeout): Took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReservationChanges: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous read. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            cursor: string;
+                            reservationId: string;
+                            /** @description The reservation's status after this change. */
+                            status: "pending" | "held" | "confirmed" | "cancelled" | "released" | "expired";
+                            /** @description Why, e.g. `cancelled at the clinic`. */
+                            statusReason?: string;
+                            /** Format: date-time */
+                            occurredAt: string;
+                            /**
+                             * Format: date-time
+                             * @description The start after this change (a move changes it).
+                             */
+                            start?: string;
+                            /** Format: date-time */
+                            end?: string;
+                        }[];
+                        /** @description Read from here next time. */
+                        nextCursor: string;
+                    };
+                };
+            };
+            /** @description [validation](/problems/validation): Invalid request */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [unauthenticated](/problems/unauthenticated): Not authenticated */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [forbidden](/problems/forbidden): Missing scope */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [rate-limited](/problems/rate-limited): Too many requests */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [internal](/problems/internal): Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description [service-unavailable](/problems/service-unavailable): Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

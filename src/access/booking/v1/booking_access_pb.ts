@@ -8,7 +8,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Reservation } from "../../../contracts/v1/booking_pb.js";
+import type { Reservation, ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
 import type { ErrorReason } from "../../../contracts/v1/errors_pb.js";
 import { file_contracts_v1_errors } from "../../../contracts/v1/errors_pb.js";
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/booking/v1/booking_access.proto.
  */
 export const file_access_booking_v1_booking_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCgdSZWZ1c2FsEikKBnJlYXNvbhgBIAEoDjIZLmNvbnRyYWN0cy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJIscBChhCZWdpblJlc2VydmF0aW9uUmVzcG9uc2USMAoHb3V0Y29tZRgBIAEoDjIfLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luT3V0Y29tZRIuCgtyZXNlcnZhdGlvbhgCIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhIrCgdyZWZ1c2FsGAMgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBIcChRmaXJzdF9hbnN3ZXJfcGVuZGluZxgEIAEoCCKyAQoRUmVjb3JkSG9sZFJlcXVlc3QSCgoCaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAQgASgJEicKA25vdxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKFFJlY29yZEJvb2tpbmdSZXF1ZXN0EgoKAmlkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJEhUKDXN0YXR1c19yZWFzb24YAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChRSZWNvcmRSZWxlYXNlUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgdyZWZ1c2FsGAIgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImsKHVJlY29yZEF3YWl0aW5nUHJvdmlkZXJSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnChlSZWNvcmRDYW5jZWxsYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJhChNSZWNvcmRFeHBpcnlSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFChNSZWNvcmRlZFJlc2VydmF0aW9uEi4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uIjYKFUdldFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIRCgljbGllbnRfaWQYAiABKAkiSAoWR2V0UmVzZXJ2YXRpb25SZXNwb25zZRIuCgtyZXNlcnZhdGlvbhgBIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbiJHCh5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QSEgoKcGF0aWVudF9pZBgBIAEoCRIRCgljbGllbnRfaWQYAiABKAkiUgofTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iUgoeTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXF1ZXN0EjAKDGJlZ2FuX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgofTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnNSZXNwb25zZRIvCgxyZXNlcnZhdGlvbnMYASADKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iTAoWTGlzdExhcHNlZEhvbGRzUmVxdWVzdBIyCg5leHBpcmVkX2JlZm9yZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoXTGlzdExhcHNlZEhvbGRzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uKp8BCgxCZWdpbk91dGNvbWUSHQoZQkVHSU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUJFR0lOX09VVENPTUVfU1RBUlRFRBABEhgKFEJFR0lOX09VVENPTUVfUkVQTEFZEAISHQoZQkVHSU5fT1VUQ09NRV9JTl9QUk9HUkVTUxADEhwKGEJFR0lOX09VVENPTUVfS0VZX1JFVVNFRBAEMroJChRCb29raW5nQWNjZXNzU2VydmljZRJrChBCZWdpblJlc2VydmF0aW9uEiouYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlcXVlc3QaKy5hY2Nlc3MuYm9va2luZy52MS5CZWdpblJlc2VydmF0aW9uUmVzcG9uc2USWgoKUmVjb3JkSG9sZBIkLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEhvbGRSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJgCg1SZWNvcmRCb29raW5nEicuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQm9va2luZ1JlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEmAKDVJlY29yZFJlbGVhc2USJy5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRSZWxlYXNlUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24ScgoWUmVjb3JkQXdhaXRpbmdQcm92aWRlchIwLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEF3YWl0aW5nUHJvdmlkZXJSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJqChJSZWNvcmRDYW5jZWxsYXRpb24SLC5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRDYW5jZWxsYXRpb25SZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJeCgxSZWNvcmRFeHBpcnkSJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRFeHBpcnlSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJlCg5HZXRSZXNlcnZhdGlvbhIoLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVxdWVzdBopLmFjY2Vzcy5ib29raW5nLnYxLkdldFJlc2VydmF0aW9uUmVzcG9uc2USgAEKF0xpc3RQYXRpZW50UmVzZXJ2YXRpb25zEjEuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0GjIuYWNjZXNzLmJvb2tpbmcudjEuTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXNwb25zZRKAAQoXTGlzdFBlbmRpbmdSZXNlcnZhdGlvbnMSMS5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGVuZGluZ1Jlc2VydmF0aW9uc1JlcXVlc3QaMi5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGVuZGluZ1Jlc2VydmF0aW9uc1Jlc3BvbnNlEmgKD0xpc3RMYXBzZWRIb2xkcxIpLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RMYXBzZWRIb2xkc1JlcXVlc3QaKi5hY2Nlc3MuYm9va2luZy52MS5MaXN0TGFwc2VkSG9sZHNSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
+  fileDesc("CiZhY2Nlc3MvYm9va2luZy92MS9ib29raW5nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmJvb2tpbmcudjEioQEKF0JlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0Ei4KC3Jlc2VydmF0aW9uGAEgASgLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCgdSZWZ1c2FsEikKBnJlYXNvbhgBIAEoDjIZLmNvbnRyYWN0cy52MS5FcnJvclJlYXNvbhIPCgdtZXNzYWdlGAIgASgJIscBChhCZWdpblJlc2VydmF0aW9uUmVzcG9uc2USMAoHb3V0Y29tZRgBIAEoDjIfLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luT3V0Y29tZRIuCgtyZXNlcnZhdGlvbhgCIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhIrCgdyZWZ1c2FsGAMgASgLMhouYWNjZXNzLmJvb2tpbmcudjEuUmVmdXNhbBIcChRmaXJzdF9hbnN3ZXJfcGVuZGluZxgEIAEoCCKyAQoRUmVjb3JkSG9sZFJlcXVlc3QSCgoCaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoPaG9sZF9leHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAQgASgJEicKA25vdxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKFFJlY29yZEJvb2tpbmdSZXF1ZXN0EgoKAmlkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJEhUKDXN0YXR1c19yZWFzb24YAyABKAkSJwoDbm93GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQoUUmVjb3JkUmVsZWFzZVJlcXVlc3QSCgoCaWQYASABKAkSKwoHcmVmdXNhbBgCIAEoCzIaLmFjY2Vzcy5ib29raW5nLnYxLlJlZnVzYWwSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl2ZXJpZnlfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImsKHVJlY29yZEF3YWl0aW5nUHJvdmlkZXJSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnChlSZWNvcmRDYW5jZWxsYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJhChNSZWNvcmRFeHBpcnlSZXF1ZXN0EgoKAmlkGAEgASgJEhUKDXN0YXR1c19yZWFzb24YAiABKAkSJwoDbm93GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLoAgobUmVjb3JkUHJvdmlkZXJDaGFuZ2VSZXF1ZXN0EgoKAmlkGAEgASgJEkUKBmNoYW5nZRgCIAEoDjI1LmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZFByb3ZpZGVyQ2hhbmdlUmVxdWVzdC5DaGFuZ2USFQoNc3RhdHVzX3JlYXNvbhgDIAEoCRIYChBwcm92aWRlcl9zbG90X2lkGAQgASgJEikKBXN0YXJ0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA25vdxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSAoGQ2hhbmdlEhYKEkNIQU5HRV9VTlNQRUNJRklFRBAAEhQKEENIQU5HRV9DQU5DRUxMRUQQARIQCgxDSEFOR0VfTU9WRUQQAiJVChtMaXN0UmVsZWFzZXNUb1ZlcmlmeVJlcXVlc3QSJwoDbm93GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVsaW1pdBgCIAEoBSJPChxMaXN0UmVsZWFzZXNUb1ZlcmlmeVJlc3BvbnNlEi8KDHJlc2VydmF0aW9ucxgBIAMoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbiKGAQocUmVjb3JkUmVsZWFzZVZlcmlmaWVkUmVxdWVzdBIKCgJpZBgBIAEoCRIxCg1uZXh0X2NoZWNrX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNub3cYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KHVJlY29yZFJlbGVhc2VWZXJpZmllZFJlc3BvbnNlIoEBChtMaXN0VXBjb21pbmdCb29raW5nc1JlcXVlc3QSKAoEZnJvbRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWxpbWl0GAMgASgFIk8KHExpc3RVcGNvbWluZ0Jvb2tpbmdzUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uIlMKHFJlY29yZEJvb2tpbmdWZXJpZmllZFJlcXVlc3QSCgoCaWQYASABKAkSJwoDbm93GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCh1SZWNvcmRCb29raW5nVmVyaWZpZWRSZXNwb25zZSJuChJMaXN0Q2hhbmdlc1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEg0KBWFmdGVyGAIgASgJEg0KBWxpbWl0GAMgASgFEicKA25vdxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAIKEVJlc2VydmF0aW9uQ2hhbmdlEg4KBmN1cnNvchgBIAEoCRIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoCRIvCgZzdGF0dXMYAyABKA4yHy5jb250cmFjdHMudjEuUmVzZXJ2YXRpb25TdGF0dXMSFQoNc3RhdHVzX3JlYXNvbhgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYQoTTGlzdENoYW5nZXNSZXNwb25zZRI1CgdjaGFuZ2VzGAEgAygLMiQuYWNjZXNzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25DaGFuZ2USEwoLbmV4dF9jdXJzb3IYAiABKAkiRQoTUmVjb3JkZWRSZXNlcnZhdGlvbhIuCgtyZXNlcnZhdGlvbhgBIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbiI2ChVHZXRSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSEQoJY2xpZW50X2lkGAIgASgJIkgKFkdldFJlc2VydmF0aW9uUmVzcG9uc2USLgoLcmVzZXJ2YXRpb24YASABKAsyGS5jb250cmFjdHMudjEuUmVzZXJ2YXRpb24iRwoeTGlzdFBhdGllbnRSZXNlcnZhdGlvbnNSZXF1ZXN0EhIKCnBhdGllbnRfaWQYASABKAkSEQoJY2xpZW50X2lkGAIgASgJIlIKH0xpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uIlIKHkxpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVxdWVzdBIwCgxiZWdhbl9iZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlIKH0xpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVzcG9uc2USLwoMcmVzZXJ2YXRpb25zGAEgAygLMhkuY29udHJhY3RzLnYxLlJlc2VydmF0aW9uIkwKFkxpc3RMYXBzZWRIb2xkc1JlcXVlc3QSMgoOZXhwaXJlZF9iZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKF0xpc3RMYXBzZWRIb2xkc1Jlc3BvbnNlEi8KDHJlc2VydmF0aW9ucxgBIAMoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbiqfAQoMQmVnaW5PdXRjb21lEh0KGUJFR0lOX09VVENPTUVfVU5TUEVDSUZJRUQQABIZChVCRUdJTl9PVVRDT01FX1NUQVJURUQQARIYChRCRUdJTl9PVVRDT01FX1JFUExBWRACEh0KGUJFR0lOX09VVENPTUVfSU5fUFJPR1JFU1MQAxIcChhCRUdJTl9PVVRDT01FX0tFWV9SRVVTRUQQBDLyDgoUQm9va2luZ0FjY2Vzc1NlcnZpY2USawoQQmVnaW5SZXNlcnZhdGlvbhIqLmFjY2Vzcy5ib29raW5nLnYxLkJlZ2luUmVzZXJ2YXRpb25SZXF1ZXN0GisuYWNjZXNzLmJvb2tpbmcudjEuQmVnaW5SZXNlcnZhdGlvblJlc3BvbnNlEloKClJlY29yZEhvbGQSJC5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRIb2xkUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SYAoNUmVjb3JkQm9va2luZxInLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEJvb2tpbmdSZXF1ZXN0GiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkZWRSZXNlcnZhdGlvbhJgCg1SZWNvcmRSZWxlYXNlEicuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkUmVsZWFzZVJlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEnIKFlJlY29yZEF3YWl0aW5nUHJvdmlkZXISMC5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRBd2FpdGluZ1Byb3ZpZGVyUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SagoSUmVjb3JkQ2FuY2VsbGF0aW9uEiwuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkQ2FuY2VsbGF0aW9uUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SXgoMUmVjb3JkRXhwaXJ5EiYuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkRXhwaXJ5UmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZGVkUmVzZXJ2YXRpb24SbgoUUmVjb3JkUHJvdmlkZXJDaGFuZ2USLi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRQcm92aWRlckNoYW5nZVJlcXVlc3QaJi5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRlZFJlc2VydmF0aW9uEmUKDkdldFJlc2VydmF0aW9uEiguYWNjZXNzLmJvb2tpbmcudjEuR2V0UmVzZXJ2YXRpb25SZXF1ZXN0GikuYWNjZXNzLmJvb2tpbmcudjEuR2V0UmVzZXJ2YXRpb25SZXNwb25zZRKAAQoXTGlzdFBhdGllbnRSZXNlcnZhdGlvbnMSMS5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QaMi5hY2Nlc3MuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEoABChdMaXN0UGVuZGluZ1Jlc2VydmF0aW9ucxIxLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVxdWVzdBoyLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RQZW5kaW5nUmVzZXJ2YXRpb25zUmVzcG9uc2USaAoPTGlzdExhcHNlZEhvbGRzEikuYWNjZXNzLmJvb2tpbmcudjEuTGlzdExhcHNlZEhvbGRzUmVxdWVzdBoqLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RMYXBzZWRIb2xkc1Jlc3BvbnNlEncKFExpc3RSZWxlYXNlc1RvVmVyaWZ5Ei4uYWNjZXNzLmJvb2tpbmcudjEuTGlzdFJlbGVhc2VzVG9WZXJpZnlSZXF1ZXN0Gi8uYWNjZXNzLmJvb2tpbmcudjEuTGlzdFJlbGVhc2VzVG9WZXJpZnlSZXNwb25zZRJ6ChVSZWNvcmRSZWxlYXNlVmVyaWZpZWQSLy5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRSZWxlYXNlVmVyaWZpZWRSZXF1ZXN0GjAuYWNjZXNzLmJvb2tpbmcudjEuUmVjb3JkUmVsZWFzZVZlcmlmaWVkUmVzcG9uc2USdwoUTGlzdFVwY29taW5nQm9va2luZ3MSLi5hY2Nlc3MuYm9va2luZy52MS5MaXN0VXBjb21pbmdCb29raW5nc1JlcXVlc3QaLy5hY2Nlc3MuYm9va2luZy52MS5MaXN0VXBjb21pbmdCb29raW5nc1Jlc3BvbnNlEnoKFVJlY29yZEJvb2tpbmdWZXJpZmllZBIvLmFjY2Vzcy5ib29raW5nLnYxLlJlY29yZEJvb2tpbmdWZXJpZmllZFJlcXVlc3QaMC5hY2Nlc3MuYm9va2luZy52MS5SZWNvcmRCb29raW5nVmVyaWZpZWRSZXNwb25zZRJcCgtMaXN0Q2hhbmdlcxIlLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RDaGFuZ2VzUmVxdWVzdBomLmFjY2Vzcy5ib29raW5nLnYxLkxpc3RDaGFuZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_contracts_v1_errors, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message access.booking.v1.BeginReservationRequest
@@ -208,6 +208,14 @@ export type RecordReleaseRequest = Message<"access.booking.v1.RecordReleaseReque
    * @generated from field: google.protobuf.Timestamp now = 3;
    */
   now?: Timestamp | undefined;
+
+  /**
+   * Released without the provider's answer: from this instant on, verify at
+   * the provider (for a day) that nothing arrives there late.
+   *
+   * @generated from field: google.protobuf.Timestamp verify_at = 4;
+   */
+  verifyAt?: Timestamp | undefined;
 };
 
 /**
@@ -299,6 +307,350 @@ export const RecordExpiryRequestSchema: GenMessage<RecordExpiryRequest> = /*@__P
   messageDesc(file_access_booking_v1_booking_access, 8);
 
 /**
+ * @generated from message access.booking.v1.RecordProviderChangeRequest
+ */
+export type RecordProviderChangeRequest = Message<"access.booking.v1.RecordProviderChangeRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: access.booking.v1.RecordProviderChangeRequest.Change change = 2;
+   */
+  change: RecordProviderChangeRequest_Change;
+
+  /**
+   * @generated from field: string status_reason = 3;
+   */
+  statusReason: string;
+
+  /**
+   * For a move: where it is now.
+   *
+   * @generated from field: string provider_slot_id = 4;
+   */
+  providerSlotId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 5;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 6;
+   */
+  end?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 7;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordProviderChangeRequest.
+ * Use `create(RecordProviderChangeRequestSchema)` to create a new message.
+ */
+export const RecordProviderChangeRequestSchema: GenMessage<RecordProviderChangeRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 9);
+
+/**
+ * @generated from enum access.booking.v1.RecordProviderChangeRequest.Change
+ */
+export enum RecordProviderChangeRequest_Change {
+  /**
+   * @generated from enum value: CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The provider has no booking under our reference any more.
+   *
+   * @generated from enum value: CHANGE_CANCELLED = 1;
+   */
+  CANCELLED = 1,
+
+  /**
+   * The provider's booking is now in another slot.
+   *
+   * @generated from enum value: CHANGE_MOVED = 2;
+   */
+  MOVED = 2,
+}
+
+/**
+ * Describes the enum access.booking.v1.RecordProviderChangeRequest.Change.
+ */
+export const RecordProviderChangeRequest_ChangeSchema: GenEnum<RecordProviderChangeRequest_Change> = /*@__PURE__*/
+  enumDesc(file_access_booking_v1_booking_access, 9, 0);
+
+/**
+ * @generated from message access.booking.v1.ListReleasesToVerifyRequest
+ */
+export type ListReleasesToVerifyRequest = Message<"access.booking.v1.ListReleasesToVerifyRequest"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 1;
+   */
+  now?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message access.booking.v1.ListReleasesToVerifyRequest.
+ * Use `create(ListReleasesToVerifyRequestSchema)` to create a new message.
+ */
+export const ListReleasesToVerifyRequestSchema: GenMessage<ListReleasesToVerifyRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 10);
+
+/**
+ * @generated from message access.booking.v1.ListReleasesToVerifyResponse
+ */
+export type ListReleasesToVerifyResponse = Message<"access.booking.v1.ListReleasesToVerifyResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+};
+
+/**
+ * Describes the message access.booking.v1.ListReleasesToVerifyResponse.
+ * Use `create(ListReleasesToVerifyResponseSchema)` to create a new message.
+ */
+export const ListReleasesToVerifyResponseSchema: GenMessage<ListReleasesToVerifyResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 11);
+
+/**
+ * @generated from message access.booking.v1.RecordReleaseVerifiedRequest
+ */
+export type RecordReleaseVerifiedRequest = Message<"access.booking.v1.RecordReleaseVerifiedRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp next_check_at = 2;
+   */
+  nextCheckAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 3;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordReleaseVerifiedRequest.
+ * Use `create(RecordReleaseVerifiedRequestSchema)` to create a new message.
+ */
+export const RecordReleaseVerifiedRequestSchema: GenMessage<RecordReleaseVerifiedRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 12);
+
+/**
+ * @generated from message access.booking.v1.RecordReleaseVerifiedResponse
+ */
+export type RecordReleaseVerifiedResponse = Message<"access.booking.v1.RecordReleaseVerifiedResponse"> & {
+};
+
+/**
+ * Describes the message access.booking.v1.RecordReleaseVerifiedResponse.
+ * Use `create(RecordReleaseVerifiedResponseSchema)` to create a new message.
+ */
+export const RecordReleaseVerifiedResponseSchema: GenMessage<RecordReleaseVerifiedResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 13);
+
+/**
+ * @generated from message access.booking.v1.ListUpcomingBookingsRequest
+ */
+export type ListUpcomingBookingsRequest = Message<"access.booking.v1.ListUpcomingBookingsRequest"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp from = 1;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 2;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message access.booking.v1.ListUpcomingBookingsRequest.
+ * Use `create(ListUpcomingBookingsRequestSchema)` to create a new message.
+ */
+export const ListUpcomingBookingsRequestSchema: GenMessage<ListUpcomingBookingsRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 14);
+
+/**
+ * @generated from message access.booking.v1.ListUpcomingBookingsResponse
+ */
+export type ListUpcomingBookingsResponse = Message<"access.booking.v1.ListUpcomingBookingsResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+};
+
+/**
+ * Describes the message access.booking.v1.ListUpcomingBookingsResponse.
+ * Use `create(ListUpcomingBookingsResponseSchema)` to create a new message.
+ */
+export const ListUpcomingBookingsResponseSchema: GenMessage<ListUpcomingBookingsResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 15);
+
+/**
+ * @generated from message access.booking.v1.RecordBookingVerifiedRequest
+ */
+export type RecordBookingVerifiedRequest = Message<"access.booking.v1.RecordBookingVerifiedRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 2;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.RecordBookingVerifiedRequest.
+ * Use `create(RecordBookingVerifiedRequestSchema)` to create a new message.
+ */
+export const RecordBookingVerifiedRequestSchema: GenMessage<RecordBookingVerifiedRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 16);
+
+/**
+ * @generated from message access.booking.v1.RecordBookingVerifiedResponse
+ */
+export type RecordBookingVerifiedResponse = Message<"access.booking.v1.RecordBookingVerifiedResponse"> & {
+};
+
+/**
+ * Describes the message access.booking.v1.RecordBookingVerifiedResponse.
+ * Use `create(RecordBookingVerifiedResponseSchema)` to create a new message.
+ */
+export const RecordBookingVerifiedResponseSchema: GenMessage<RecordBookingVerifiedResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 17);
+
+/**
+ * @generated from message access.booking.v1.ListChangesRequest
+ */
+export type ListChangesRequest = Message<"access.booking.v1.ListChangesRequest"> & {
+  /**
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * The cursor of the last change the client has; empty for the oldest kept.
+   *
+   * @generated from field: string after = 2;
+   */
+  after: string;
+
+  /**
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp now = 4;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.ListChangesRequest.
+ * Use `create(ListChangesRequestSchema)` to create a new message.
+ */
+export const ListChangesRequestSchema: GenMessage<ListChangesRequest> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 18);
+
+/**
+ * One change of one reservation, as the feed tells it.
+ *
+ * @generated from message access.booking.v1.ReservationChange
+ */
+export type ReservationChange = Message<"access.booking.v1.ReservationChange"> & {
+  /**
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * @generated from field: string reservation_id = 2;
+   */
+  reservationId: string;
+
+  /**
+   * @generated from field: contracts.v1.ReservationStatus status = 3;
+   */
+  status: ReservationStatus;
+
+  /**
+   * @generated from field: string status_reason = 4;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 6;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 7;
+   */
+  end?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.booking.v1.ReservationChange.
+ * Use `create(ReservationChangeSchema)` to create a new message.
+ */
+export const ReservationChangeSchema: GenMessage<ReservationChange> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 19);
+
+/**
+ * @generated from message access.booking.v1.ListChangesResponse
+ */
+export type ListChangesResponse = Message<"access.booking.v1.ListChangesResponse"> & {
+  /**
+   * @generated from field: repeated access.booking.v1.ReservationChange changes = 1;
+   */
+  changes: ReservationChange[];
+
+  /**
+   * Where to continue; the request's `after` when there was nothing new.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message access.booking.v1.ListChangesResponse.
+ * Use `create(ListChangesResponseSchema)` to create a new message.
+ */
+export const ListChangesResponseSchema: GenMessage<ListChangesResponse> = /*@__PURE__*/
+  messageDesc(file_access_booking_v1_booking_access, 20);
+
+/**
  * @generated from message access.booking.v1.RecordedReservation
  */
 export type RecordedReservation = Message<"access.booking.v1.RecordedReservation"> & {
@@ -313,7 +665,7 @@ export type RecordedReservation = Message<"access.booking.v1.RecordedReservation
  * Use `create(RecordedReservationSchema)` to create a new message.
  */
 export const RecordedReservationSchema: GenMessage<RecordedReservation> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 9);
+  messageDesc(file_access_booking_v1_booking_access, 21);
 
 /**
  * @generated from message access.booking.v1.GetReservationRequest
@@ -337,7 +689,7 @@ export type GetReservationRequest = Message<"access.booking.v1.GetReservationReq
  * Use `create(GetReservationRequestSchema)` to create a new message.
  */
 export const GetReservationRequestSchema: GenMessage<GetReservationRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 10);
+  messageDesc(file_access_booking_v1_booking_access, 22);
 
 /**
  * @generated from message access.booking.v1.GetReservationResponse
@@ -354,7 +706,7 @@ export type GetReservationResponse = Message<"access.booking.v1.GetReservationRe
  * Use `create(GetReservationResponseSchema)` to create a new message.
  */
 export const GetReservationResponseSchema: GenMessage<GetReservationResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 11);
+  messageDesc(file_access_booking_v1_booking_access, 23);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsRequest
@@ -378,7 +730,7 @@ export type ListPatientReservationsRequest = Message<"access.booking.v1.ListPati
  * Use `create(ListPatientReservationsRequestSchema)` to create a new message.
  */
 export const ListPatientReservationsRequestSchema: GenMessage<ListPatientReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 12);
+  messageDesc(file_access_booking_v1_booking_access, 24);
 
 /**
  * @generated from message access.booking.v1.ListPatientReservationsResponse
@@ -395,7 +747,7 @@ export type ListPatientReservationsResponse = Message<"access.booking.v1.ListPat
  * Use `create(ListPatientReservationsResponseSchema)` to create a new message.
  */
 export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 13);
+  messageDesc(file_access_booking_v1_booking_access, 25);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsRequest
@@ -412,7 +764,7 @@ export type ListPendingReservationsRequest = Message<"access.booking.v1.ListPend
  * Use `create(ListPendingReservationsRequestSchema)` to create a new message.
  */
 export const ListPendingReservationsRequestSchema: GenMessage<ListPendingReservationsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 14);
+  messageDesc(file_access_booking_v1_booking_access, 26);
 
 /**
  * @generated from message access.booking.v1.ListPendingReservationsResponse
@@ -429,7 +781,7 @@ export type ListPendingReservationsResponse = Message<"access.booking.v1.ListPen
  * Use `create(ListPendingReservationsResponseSchema)` to create a new message.
  */
 export const ListPendingReservationsResponseSchema: GenMessage<ListPendingReservationsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 15);
+  messageDesc(file_access_booking_v1_booking_access, 27);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsRequest
@@ -446,7 +798,7 @@ export type ListLapsedHoldsRequest = Message<"access.booking.v1.ListLapsedHoldsR
  * Use `create(ListLapsedHoldsRequestSchema)` to create a new message.
  */
 export const ListLapsedHoldsRequestSchema: GenMessage<ListLapsedHoldsRequest> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 16);
+  messageDesc(file_access_booking_v1_booking_access, 28);
 
 /**
  * @generated from message access.booking.v1.ListLapsedHoldsResponse
@@ -463,7 +815,7 @@ export type ListLapsedHoldsResponse = Message<"access.booking.v1.ListLapsedHolds
  * Use `create(ListLapsedHoldsResponseSchema)` to create a new message.
  */
 export const ListLapsedHoldsResponseSchema: GenMessage<ListLapsedHoldsResponse> = /*@__PURE__*/
-  messageDesc(file_access_booking_v1_booking_access, 17);
+  messageDesc(file_access_booking_v1_booking_access, 29);
 
 /**
  * @generated from enum access.booking.v1.BeginOutcome
@@ -593,6 +945,18 @@ export const BookingAccessService: GenService<{
     output: typeof RecordedReservationSchema;
   },
   /**
+   * What the provider did to a confirmed booking on its own (the clinic
+   * cancelled or moved it): confirmed -> cancelled, or confirmed with new
+   * times. The reason says so.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordProviderChange
+   */
+  recordProviderChange: {
+    methodKind: "unary";
+    input: typeof RecordProviderChangeRequestSchema;
+    output: typeof RecordedReservationSchema;
+  },
+  /**
    * @generated from rpc access.booking.v1.BookingAccessService.GetReservation
    */
   getReservation: {
@@ -628,6 +992,58 @@ export const BookingAccessService: GenService<{
     methodKind: "unary";
     input: typeof ListLapsedHoldsRequestSchema;
     output: typeof ListLapsedHoldsResponseSchema;
+  },
+  /**
+   * Reservations released without an answer from the provider, whose release
+   * is due to be verified there again (a late hold or booking is cancelled).
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.ListReleasesToVerify
+   */
+  listReleasesToVerify: {
+    methodKind: "unary";
+    input: typeof ListReleasesToVerifyRequestSchema;
+    output: typeof ListReleasesToVerifyResponseSchema;
+  },
+  /**
+   * The provider was asked again about a released reservation: check it again
+   * at next_check_at, or never again when that is unset.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordReleaseVerified
+   */
+  recordReleaseVerified: {
+    methodKind: "unary";
+    input: typeof RecordReleaseVerifiedRequestSchema;
+    output: typeof RecordReleaseVerifiedResponseSchema;
+  },
+  /**
+   * Confirmed reservations starting in [from, until), least recently verified
+   * at the provider first: the reconciler's drift check.
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.ListUpcomingBookings
+   */
+  listUpcomingBookings: {
+    methodKind: "unary";
+    input: typeof ListUpcomingBookingsRequestSchema;
+    output: typeof ListUpcomingBookingsResponseSchema;
+  },
+  /**
+   * @generated from rpc access.booking.v1.BookingAccessService.RecordBookingVerified
+   */
+  recordBookingVerified: {
+    methodKind: "unary";
+    input: typeof RecordBookingVerifiedRequestSchema;
+    output: typeof RecordBookingVerifiedResponseSchema;
+  },
+  /**
+   * Every change to a client's reservations, in order, after a cursor: the
+   * change feed (an outbox written in the same transaction as each change).
+   *
+   * @generated from rpc access.booking.v1.BookingAccessService.ListChanges
+   */
+  listChanges: {
+    methodKind: "unary";
+    input: typeof ListChangesRequestSchema;
+    output: typeof ListChangesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_booking_v1_booking_access, 0);

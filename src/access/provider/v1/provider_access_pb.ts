@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/provider/v1/provider_access.proto.
  */
 export const file_access_provider_v1_provider_access: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIp8BCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKEkZpbmRCb29raW5nUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiSwoTRmluZEJvb2tpbmdSZXNwb25zZRI0Cgdib29raW5nGAEgASgLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyKdAQoURmluZE9wZW5TbG90c1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfY2xpbmljX2NvZGUYAiABKAkSHwoXcHJvdmlkZXJfdHJlYXRtZW50X2NvZGUYAyABKAkSKAoGd2luZG93GAQgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3ciQgoVRmluZE9wZW5TbG90c1Jlc3BvbnNlEikKBXNsb3RzGAEgAygLMhouY29udHJhY3RzLnYxLlByb3ZpZGVyU2xvdCIaChhEZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QidwoMQ2FwYWJpbGl0aWVzEhUKDXN1cHBvcnRzX2hvbGQYASABKAgSFAoMYm9va2luZ19tb2RlGAIgASgJEhMKC2FzeW5jX3dyaXRlGAMgASgIEhQKDHB1c2hfY2hhbmdlcxgEIAEoCBIPCgdjYXRhbG9nGAUgASgIIn4KEFByb3ZpZGVySW5zdGFuY2USCgoCaWQYASABKAkSDwoHYWRhcHRlchgCIAEoCRI2CgxjYXBhYmlsaXRpZXMYAyABKAsyIC5hY2Nlc3MucHJvdmlkZXIudjEuQ2FwYWJpbGl0aWVzEhUKDWNpcmN1aXRfc3RhdGUYBCABKAkiVAoZRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRI3Cglwcm92aWRlcnMYASADKAsyJC5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJJbnN0YW5jZSqtAQoVUHJvdmlkZXJCb29raW5nU3RhdHVzEicKI1BST1ZJREVSX0JPT0tJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIAocUFJPVklERVJfQk9PS0lOR19TVEFUVVNfSEVMRBABEiIKHlBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0JPT0tFRBACEiUKIVBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0NBTkNFTExFRBADMrcFChVQcm92aWRlckFjY2Vzc1NlcnZpY2USZAoNRmluZE9wZW5TbG90cxIoLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVzcG9uc2UScAoRRGVzY3JpYmVQcm92aWRlcnMSLC5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0Gi0uYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USVAoISG9sZFNsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuSG9sZFNsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJaCgtDb25maXJtSG9sZBImLmFjY2Vzcy5wcm92aWRlci52MS5Db25maXJtSG9sZFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nElQKCEJvb2tTbG90EiMuYWNjZXNzLnByb3ZpZGVyLnYxLkJvb2tTbG90UmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoNQ2FuY2VsQm9va2luZxIoLmFjY2Vzcy5wcm92aWRlci52MS5DYW5jZWxCb29raW5nUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoLRmluZEJvb2tpbmcSJi5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXF1ZXN0GicuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRCb29raW5nUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIo0CCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEHByb3ZpZGVyX3Nsb3RfaWQYBCABKAkSKQoFc3RhcnQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoZUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiVAoaUmVsZWFzZUJ5UmVmZXJlbmNlUmVzcG9uc2USNgoJY2FuY2VsbGVkGAEgAygLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyJFChJGaW5kQm9va2luZ1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJIksKE0ZpbmRCb29raW5nUmVzcG9uc2USNAoHYm9va2luZxgBIAEoCzIjLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCKTAQoQUHJvdmlkZXJJbnN0YW5jZRIKCgJpZBgBIAEoCRIPCgdhZGFwdGVyGAIgASgJEjYKDGNhcGFiaWxpdGllcxgDIAEoCzIgLmFjY2Vzcy5wcm92aWRlci52MS5DYXBhYmlsaXRpZXMSFQoNY2lyY3VpdF9zdGF0ZRgEIAEoCRITCgtkZWFkbGluZV9tcxgFIAEoBSJUChlEZXNjcmliZVByb3ZpZGVyc1Jlc3BvbnNlEjcKCXByb3ZpZGVycxgBIAMoCzIkLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckluc3RhbmNlKq0BChVQcm92aWRlckJvb2tpbmdTdGF0dXMSJwojUFJPVklERVJfQk9PS0lOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIgChxQUk9WSURFUl9CT09LSU5HX1NUQVRVU19IRUxEEAESIgoeUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQk9PS0VEEAISJQohUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQ0FOQ0VMTEVEEAMyrAYKFVByb3ZpZGVyQWNjZXNzU2VydmljZRJkCg1GaW5kT3BlblNsb3RzEiguYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXF1ZXN0GikuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXNwb25zZRJwChFEZXNjcmliZVByb3ZpZGVycxIsLmFjY2Vzcy5wcm92aWRlci52MS5EZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QaLS5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRJUCghIb2xkU2xvdBIjLmFjY2Vzcy5wcm92aWRlci52MS5Ib2xkU2xvdFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEloKC0NvbmZpcm1Ib2xkEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkNvbmZpcm1Ib2xkUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSVAoIQm9va1Nsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuQm9va1Nsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCg1DYW5jZWxCb29raW5nEiguYWNjZXNzLnByb3ZpZGVyLnYxLkNhbmNlbEJvb2tpbmdSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCgtGaW5kQm9va2luZxImLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kQm9va2luZ1JlcXVlc3QaJy5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXNwb25zZRJzChJSZWxlYXNlQnlSZWZlcmVuY2USLS5hY2Nlc3MucHJvdmlkZXIudjEuUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBouLmFjY2Vzcy5wcm92aWRlci52MS5SZWxlYXNlQnlSZWZlcmVuY2VSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
 
 /**
  * Who the booking is for, as the provider needs it. Personal data.
@@ -204,6 +204,24 @@ export type ProviderBooking = Message<"access.provider.v1.ProviderBooking"> & {
    * @generated from field: google.protobuf.Timestamp hold_expires_at = 3;
    */
   holdExpiresAt?: Timestamp | undefined;
+
+  /**
+   * Where the provider says the booking is now, when it says (FindBooking):
+   * a booking the clinic moved has another slot and other times than ours.
+   *
+   * @generated from field: string provider_slot_id = 4;
+   */
+  providerSlotId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 5;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 6;
+   */
+  end?: Timestamp | undefined;
 };
 
 /**
@@ -212,6 +230,47 @@ export type ProviderBooking = Message<"access.provider.v1.ProviderBooking"> & {
  */
 export const ProviderBookingSchema: GenMessage<ProviderBooking> = /*@__PURE__*/
   messageDesc(file_access_provider_v1_provider_access, 5);
+
+/**
+ * @generated from message access.provider.v1.ReleaseByReferenceRequest
+ */
+export type ReleaseByReferenceRequest = Message<"access.provider.v1.ReleaseByReferenceRequest"> & {
+  /**
+   * @generated from field: string provider_instance_id = 1;
+   */
+  providerInstanceId: string;
+
+  /**
+   * @generated from field: string reference = 2;
+   */
+  reference: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ReleaseByReferenceRequest.
+ * Use `create(ReleaseByReferenceRequestSchema)` to create a new message.
+ */
+export const ReleaseByReferenceRequestSchema: GenMessage<ReleaseByReferenceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 6);
+
+/**
+ * @generated from message access.provider.v1.ReleaseByReferenceResponse
+ */
+export type ReleaseByReferenceResponse = Message<"access.provider.v1.ReleaseByReferenceResponse"> & {
+  /**
+   * What it cancelled: empty when the provider had nothing under the reference.
+   *
+   * @generated from field: repeated access.provider.v1.ProviderBooking cancelled = 1;
+   */
+  cancelled: ProviderBooking[];
+};
+
+/**
+ * Describes the message access.provider.v1.ReleaseByReferenceResponse.
+ * Use `create(ReleaseByReferenceResponseSchema)` to create a new message.
+ */
+export const ReleaseByReferenceResponseSchema: GenMessage<ReleaseByReferenceResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 7);
 
 /**
  * @generated from message access.provider.v1.FindBookingRequest
@@ -233,7 +292,7 @@ export type FindBookingRequest = Message<"access.provider.v1.FindBookingRequest"
  * Use `create(FindBookingRequestSchema)` to create a new message.
  */
 export const FindBookingRequestSchema: GenMessage<FindBookingRequest> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 6);
+  messageDesc(file_access_provider_v1_provider_access, 8);
 
 /**
  * @generated from message access.provider.v1.FindBookingResponse
@@ -252,7 +311,7 @@ export type FindBookingResponse = Message<"access.provider.v1.FindBookingRespons
  * Use `create(FindBookingResponseSchema)` to create a new message.
  */
 export const FindBookingResponseSchema: GenMessage<FindBookingResponse> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 7);
+  messageDesc(file_access_provider_v1_provider_access, 9);
 
 /**
  * @generated from message access.provider.v1.FindOpenSlotsRequest
@@ -284,7 +343,7 @@ export type FindOpenSlotsRequest = Message<"access.provider.v1.FindOpenSlotsRequ
  * Use `create(FindOpenSlotsRequestSchema)` to create a new message.
  */
 export const FindOpenSlotsRequestSchema: GenMessage<FindOpenSlotsRequest> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 8);
+  messageDesc(file_access_provider_v1_provider_access, 10);
 
 /**
  * @generated from message access.provider.v1.FindOpenSlotsResponse
@@ -301,7 +360,7 @@ export type FindOpenSlotsResponse = Message<"access.provider.v1.FindOpenSlotsRes
  * Use `create(FindOpenSlotsResponseSchema)` to create a new message.
  */
 export const FindOpenSlotsResponseSchema: GenMessage<FindOpenSlotsResponse> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 9);
+  messageDesc(file_access_provider_v1_provider_access, 11);
 
 /**
  * @generated from message access.provider.v1.DescribeProvidersRequest
@@ -314,7 +373,7 @@ export type DescribeProvidersRequest = Message<"access.provider.v1.DescribeProvi
  * Use `create(DescribeProvidersRequestSchema)` to create a new message.
  */
 export const DescribeProvidersRequestSchema: GenMessage<DescribeProvidersRequest> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 10);
+  messageDesc(file_access_provider_v1_provider_access, 12);
 
 /**
  * What a provider instance can do: declared, never guessed.
@@ -355,7 +414,7 @@ export type Capabilities = Message<"access.provider.v1.Capabilities"> & {
  * Use `create(CapabilitiesSchema)` to create a new message.
  */
 export const CapabilitiesSchema: GenMessage<Capabilities> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 11);
+  messageDesc(file_access_provider_v1_provider_access, 13);
 
 /**
  * @generated from message access.provider.v1.ProviderInstance
@@ -384,6 +443,14 @@ export type ProviderInstance = Message<"access.provider.v1.ProviderInstance"> & 
    * @generated from field: string circuit_state = 4;
    */
   circuitState: string;
+
+  /**
+   * How long one call to it may take (its deadline, retries included): the
+   * longest the platform waits, not the longest the provider may go on acting.
+   *
+   * @generated from field: int32 deadline_ms = 5;
+   */
+  deadlineMs: number;
 };
 
 /**
@@ -391,7 +458,7 @@ export type ProviderInstance = Message<"access.provider.v1.ProviderInstance"> & 
  * Use `create(ProviderInstanceSchema)` to create a new message.
  */
 export const ProviderInstanceSchema: GenMessage<ProviderInstance> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 12);
+  messageDesc(file_access_provider_v1_provider_access, 14);
 
 /**
  * @generated from message access.provider.v1.DescribeProvidersResponse
@@ -408,7 +475,7 @@ export type DescribeProvidersResponse = Message<"access.provider.v1.DescribeProv
  * Use `create(DescribeProvidersResponseSchema)` to create a new message.
  */
 export const DescribeProvidersResponseSchema: GenMessage<DescribeProvidersResponse> = /*@__PURE__*/
-  messageDesc(file_access_provider_v1_provider_access, 13);
+  messageDesc(file_access_provider_v1_provider_access, 15);
 
 /**
  * What the provider says it has under a booking reference.
@@ -514,6 +581,18 @@ export const ProviderAccessService: GenService<{
     methodKind: "unary";
     input: typeof FindBookingRequestSchema;
     output: typeof FindBookingResponseSchema;
+  },
+  /**
+   * Cancels whatever the provider holds or has booked under our reservation
+   * id, however many times it was made: how a reservation released without a
+   * provider answer makes sure nothing is left there. Idempotent.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ReleaseByReference
+   */
+  releaseByReference: {
+    methodKind: "unary";
+    input: typeof ReleaseByReferenceRequestSchema;
+    output: typeof ReleaseByReferenceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_provider_v1_provider_access, 0);

@@ -210,6 +210,61 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
   );
 
   app.get(
+    "/v1/reservations/changes",
+    {
+      schema: {
+        operationId: "listReservationChanges",
+        ...requires("reservations:read"),
+        tags,
+        summary: "Every change to your client's reservations, oldest first, after a cursor",
+        description:
+          "The change feed: each time one of your reservations changes status (held, confirmed, cancelled, released, " +
+          "expired), or the clinic cancels or moves a booking at its own system, a change is added here. Read it from " +
+          "the `nextCursor` you kept last time (omit `after` the first time); changes are kept 7 days and delivered at " +
+          "least once (a re-read from an older cursor gives them again). Changes from the last 2 seconds appear on the " +
+          "next read, so that none is ever skipped.",
+        querystring: Type.Object(
+          {
+            after: Type.Optional(
+              Type.String({ maxLength: 300, pattern: "^[A-Za-z0-9_-]*$", description: "The `nextCursor` of the previous read." }),
+            ),
+            limit: Type.Optional(Type.Integer({ format: "int32", minimum: 1, maximum: 500, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: limited(
+            Type.Object({
+              items: Type.Array(ReservationChangeSchema, { maxItems: 500 }),
+              nextCursor: Type.String({ maxLength: 300, pattern: "^[A-Za-z0-9_-]*$", description: "Read from here next time." }),
+            }),
+          ),
+          ...problemResponses("validation", ...authenticated, ...alwaysPossible),
+        },
+      },
+    },
+    async (request) => {
+      const { changes, nextCursor } = await bookingManager.listReservationChanges({
+        clientId: principalOf(request).clientId,
+        after: request.query.after ?? "",
+        limit: request.query.limit ?? 100,
+      });
+      return {
+        items: changes.map((change) => ({
+          cursor: change.cursor,
+          reservationId: change.reservationId,
+          status: statusName(change.status),
+          ...(change.statusReason ? { statusReason: change.statusReason } : {}),
+          occurredAt: timestampDate(change.occurredAt!).toISOString(),
+          ...(change.start ? { start: timestampDate(change.start).toISOString() } : {}),
+          ...(change.end ? { end: timestampDate(change.end).toISOString() } : {}),
+        })),
+        nextCursor,
+      };
+    },
+  );
+
+  app.get(
     "/v1/patients/:patientId/reservations",
     {
       schema: {
@@ -262,6 +317,29 @@ interface ReservationRequestBody {
   note?: string;
   patient: Static<typeof PatientSchema>;
 }
+
+/** One entry of the change feed. */
+const ReservationChangeSchema = Type.Object({
+  cursor: Type.String({ maxLength: 300, pattern: "^[A-Za-z0-9_-]+$" }),
+  reservationId: idString(),
+  status: Type.Union(
+    [
+      Type.Literal("pending"),
+      Type.Literal("held"),
+      Type.Literal("confirmed"),
+      Type.Literal("cancelled"),
+      Type.Literal("released"),
+      Type.Literal("expired"),
+    ],
+    { description: "The reservation's status after this change." },
+  ),
+  statusReason: Type.Optional(Type.String({ maxLength: 500, description: "Why, e.g. `cancelled at the clinic`." })),
+  occurredAt: Type.String({ format: "date-time", maxLength: 40 }),
+  start: Type.Optional(
+    Type.String({ format: "date-time", maxLength: 40, description: "The start after this change (a move changes it)." }),
+  ),
+  end: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
+});
 
 /** The response shape, straight from the route schema, so the two cannot drift apart. */
 type ReservationBody = Static<typeof ReservationSchema>;

@@ -2,7 +2,12 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type ConnectError, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
-import { BeginOutcome, BookingAccessService, type Refusal } from "../../../access/booking/v1/booking_access_pb.js";
+import {
+  BeginOutcome,
+  BookingAccessService,
+  RecordProviderChangeRequest_Change,
+  type Refusal,
+} from "../../../access/booking/v1/booking_access_pb.js";
 import { CatalogAccessService } from "../../../access/catalog/v1/catalog_access_pb.js";
 import {
   type CapabilitiesSchema,
@@ -62,6 +67,7 @@ type Step<Request> = (request: Request) => BookingInit | Promise<BookingInit>;
 export class FakeProvider {
   capabilities: MessageInitShape<typeof CapabilitiesSchema> = { supportsHold: true, bookingMode: "api", catalog: true };
   connected = true;
+  deadlineMs = 3000;
   calls: Array<{ verb: string; request: unknown }> = [];
   hold: Step<{ reference: string; providerSlotId: string; holdSeconds: number }> = (r) => ({
     providerBookingRef: `hold-${r.reference}`,
@@ -92,7 +98,9 @@ export class FakeProvider {
     };
     return {
       describeProviders: () => ({
-        providers: this.connected ? [{ id: "kb", adapter: "fake", capabilities: this.capabilities, circuitState: "closed" }] : [],
+        providers: this.connected
+          ? [{ id: "kb", adapter: "fake", capabilities: this.capabilities, circuitState: "closed", deadlineMs: this.deadlineMs }]
+          : [],
       }),
       holdSlot: (request) => step("hold", request, this.hold),
       confirmHold: (request) => step("confirm", request, this.confirm),
@@ -102,6 +110,14 @@ export class FakeProvider {
         this.calls.push({ verb: "find", request });
         const found = this.find(request.reference);
         return { booking: found ? create(ProviderBookingSchema, found) : undefined };
+      },
+      releaseByReference: (request) => {
+        this.calls.push({ verb: "releaseByReference", request });
+        const found = this.find(request.reference);
+        if (found) this.find = () => undefined;
+        return {
+          cancelled: found ? [create(ProviderBookingSchema, { ...found, status: ProviderBookingStatus.CANCELLED })] : [],
+        };
       },
     };
   }
@@ -120,6 +136,11 @@ export class FakeBookingAccess {
   reservations = new Map<string, Reservation>();
   claims = new Map<string, { reservationId: string; expiresAt?: number }>();
   keys = new Map<string, Key>();
+  /** Releases to verify at the provider, by reservation id: when next. */
+  releaseChecks = new Map<string, number>();
+  /** When each confirmed booking was last verified at its provider. */
+  verified = new Map<string, number>();
+  changes: Array<{ clientId: string; reservationId: string; status: ReservationStatus; statusReason: string; at: number }> = [];
   private failures = new Map<string, ConnectError>();
 
   constructor(private readonly clock: () => Date) {}
@@ -147,7 +168,7 @@ export class FakeBookingAccess {
       id: string,
       from: ReservationStatus[],
       to: ReservationStatus,
-      claim: "until-hold-expiry" | "for-good" | "free" | "unchanged",
+      claim: "until-hold-expiry" | "for-good" | "free" | "unchanged" | "moved",
       change: Partial<Reservation> & { refusal?: Refusal },
       now: Timestamp | undefined,
     ) => {
@@ -163,6 +184,9 @@ export class FakeBookingAccess {
         if (owned) this.claims.delete(claimOf(current));
       } else if (claim === "unchanged") {
         // still pending: the claim stays
+      } else if (claim === "moved") {
+        if (owned) this.claims.delete(claimOf(current));
+        this.claims.set(claimOf({ ...current, providerSlotId: change.providerSlotId! } as Reservation), { reservationId: id });
       } else if (!owned) {
         throw platformError(ErrorReason.SLOT_CLAIM_LOST, `reservation ${id} no longer has its slot`);
       } else {
@@ -181,6 +205,15 @@ export class FakeBookingAccess {
         updatedAt: timestampFromDate(new Date(at(now))),
       });
       this.reservations.set(id, next);
+      if (next.status !== current.status || change.start) {
+        this.changes.push({
+          clientId: current.clientId,
+          reservationId: id,
+          status: next.status,
+          statusReason: next.statusReason,
+          at: at(now),
+        });
+      }
       const key = this.keys.get(`${current.clientId}#${current.idempotencyKey}`);
       if (current.status === ReservationStatus.PENDING && key?.reservationId === id && !key.complete) {
         key.complete = true;
@@ -250,19 +283,6 @@ export class FakeBookingAccess {
           },
           r.now,
         ),
-      recordRelease: (r) =>
-        move(
-          "recordRelease",
-          r.id,
-          [ReservationStatus.PENDING],
-          ReservationStatus.RELEASED,
-          "free",
-          {
-            statusReason: r.refusal?.message,
-            refusal: r.refusal,
-          },
-          r.now,
-        ),
       recordAwaitingProvider: (r) =>
         move(
           "recordAwaitingProvider",
@@ -302,6 +322,63 @@ export class FakeBookingAccess {
       }),
       listPendingReservations: (r) => ({ reservations: listed(ReservationStatus.PENDING, at(r.beganBefore), (x) => x.createdAt) }),
       listLapsedHolds: (r) => ({ reservations: listed(ReservationStatus.HELD, at(r.expiredBefore), (x) => x.holdExpiresAt) }),
+      recordRelease: (r) => {
+        const result = move(
+          "recordRelease",
+          r.id,
+          [ReservationStatus.PENDING],
+          ReservationStatus.RELEASED,
+          "free",
+          { statusReason: r.refusal?.message, refusal: r.refusal },
+          r.now,
+        );
+        if (r.verifyAt) this.releaseChecks.set(r.id, at(r.verifyAt));
+        return result;
+      },
+      recordProviderChange: (r) =>
+        r.change === RecordProviderChangeRequest_Change.MOVED
+          ? move(
+              "recordProviderChange",
+              r.id,
+              [ReservationStatus.CONFIRMED],
+              ReservationStatus.CONFIRMED,
+              "moved",
+              { statusReason: r.statusReason, providerSlotId: r.providerSlotId, start: r.start, end: r.end },
+              r.now,
+            )
+          : move(
+              "recordProviderChange",
+              r.id,
+              [ReservationStatus.CONFIRMED],
+              ReservationStatus.CANCELLED,
+              "free",
+              { statusReason: r.statusReason },
+              r.now,
+            ),
+      listReleasesToVerify: (r) => ({
+        reservations: [...this.releaseChecks].filter(([, next]) => next <= at(r.now)).map(([id]) => this.reservations.get(id)!),
+      }),
+      recordReleaseVerified: (r) => {
+        if (r.nextCheckAt) this.releaseChecks.set(r.id, at(r.nextCheckAt));
+        else this.releaseChecks.delete(r.id);
+        return {};
+      },
+      listUpcomingBookings: (r) => ({
+        reservations: [...this.reservations.values()]
+          .filter((x) => x.status === ReservationStatus.CONFIRMED && at(x.start) >= at(r.from) && at(x.start) < at(r.until))
+          .sort((a, b) => (this.verified.get(a.id) ?? 0) - (this.verified.get(b.id) ?? 0)),
+      }),
+      recordBookingVerified: (r) => {
+        this.verified.set(r.id, at(r.now));
+        return {};
+      },
+      listChanges: (r) => ({
+        changes: this.changes
+          .filter((c) => c.clientId === r.clientId)
+          .map((c, i) => ({ cursor: String(i + 1), reservationId: c.reservationId, status: c.status, statusReason: c.statusReason }))
+          .filter((c) => !r.after || Number(c.cursor) > Number(r.after)),
+        nextCursor: String(this.changes.filter((c) => c.clientId === r.clientId).length),
+      }),
     };
   }
 }

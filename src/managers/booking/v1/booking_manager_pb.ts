@@ -7,15 +7,17 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Clinic, Patient, ProviderOutcome, Reservation, Slot, TimeWindow, Treatment } from "../../../contracts/v1/booking_pb.js";
+import type { Clinic, Patient, ProviderOutcome, Reservation, ReservationStatus, Slot, TimeWindow, Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file managers/booking/v1/booking_manager.proto.
  */
 export const file_managers_booking_v1_booking_manager: GenFile = /*@__PURE__*/
-  fileDesc("CiltYW5hZ2Vycy9ib29raW5nL3YxL2Jvb2tpbmdfbWFuYWdlci5wcm90bxITbWFuYWdlcnMuYm9va2luZy52MSK5AQoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0EhEKCWNsaWVudF9pZBgHIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSFAoMcmVxdWVzdF9oYXNoGAIgASgJEg8KB3Nsb3RfaWQYAyABKAkSFAoMdHJlYXRtZW50X2lkGAQgASgJEiYKB3BhdGllbnQYBSABKAsyFS5jb250cmFjdHMudjEuUGF0aWVudBIMCgRub3RlGAYgASgJIpsBChFSZXNlcnZhdGlvblJlc3VsdBIuCgtyZXNlcnZhdGlvbhgBIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhITCgtsb2NhbF9zdGFydBgCIAEoCRIRCglsb2NhbF9lbmQYAyABKAkSEAoIcmVwbGF5ZWQYBCABKAgSHAoUZmlyc3RfYW5zd2VyX3BlbmRpbmcYBSABKAgiNgoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSI6ChlDb25maXJtUmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSI5ChhDYW5jZWxSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSEQoJY2xpZW50X2lkGAIgASgJIkcKHkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVxdWVzdBISCgpwYXRpZW50X2lkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSJfCh9MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEjwKDHJlc2VydmF0aW9ucxgBIAMoCzImLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQiNwocUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVxdWVzdBIXCg9taW5fYWdlX3NlY29uZHMYASABKAUifQodUmVjb25jaWxlUmVzZXJ2YXRpb25zUmVzcG9uc2USEAoIZXhhbWluZWQYASABKAUSEQoJY29uZmlybWVkGAIgASgFEhAKCHJlbGVhc2VkGAMgASgFEhQKDGxlZnRfcGVuZGluZxgEIAEoBRIPCgdleHBpcmVkGAUgASgFIhcKFUxpc3RUcmVhdG1lbnRzUmVxdWVzdCJFChZMaXN0VHJlYXRtZW50c1Jlc3BvbnNlEisKCnRyZWF0bWVudHMYASADKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50IioKEkxpc3RDbGluaWNzUmVxdWVzdBIUCgx0cmVhdG1lbnRfaWQYASABKAkiPAoTTGlzdENsaW5pY3NSZXNwb25zZRIlCgdjbGluaWNzGAEgAygLMhQuY29udHJhY3RzLnYxLkNsaW5pYyLGAQoZU2VhcmNoQXZhaWxhYmlsaXR5UmVxdWVzdBIUCgx0cmVhdG1lbnRfaWQYASABKAkSEgoKY2xpbmljX2lkcxgCIAMoCRIoCgZ3aW5kb3cYAyABKAsyGC5jb250cmFjdHMudjEuVGltZVdpbmRvdxIXCg9sb2NhbF9mcm9tX2RhdGUYBCABKAkSFQoNbG9jYWxfdG9fZGF0ZRgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSKKAQoaU2VhcmNoQXZhaWxhYmlsaXR5UmVzcG9uc2USIQoFc2xvdHMYASADKAsyEi5jb250cmFjdHMudjEuU2xvdBIwCglwcm92aWRlcnMYAiADKAsyHS5jb250cmFjdHMudjEuUHJvdmlkZXJPdXRjb21lEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCTKOCAoVQm9va2luZ01hbmFnZXJTZXJ2aWNlEmkKDkxpc3RUcmVhdG1lbnRzEioubWFuYWdlcnMuYm9va2luZy52MS5MaXN0VHJlYXRtZW50c1JlcXVlc3QaKy5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USYAoLTGlzdENsaW5pY3MSJy5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RDbGluaWNzUmVxdWVzdBooLm1hbmFnZXJzLmJvb2tpbmcudjEuTGlzdENsaW5pY3NSZXNwb25zZRJ1ChJTZWFyY2hBdmFpbGFiaWxpdHkSLi5tYW5hZ2Vycy5ib29raW5nLnYxLlNlYXJjaEF2YWlsYWJpbGl0eVJlcXVlc3QaLy5tYW5hZ2Vycy5ib29raW5nLnYxLlNlYXJjaEF2YWlsYWJpbGl0eVJlc3BvbnNlEmoKEUNyZWF0ZVJlc2VydmF0aW9uEi0ubWFuYWdlcnMuYm9va2luZy52MS5DcmVhdGVSZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EmQKDkdldFJlc2VydmF0aW9uEioubWFuYWdlcnMuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EmwKEkNvbmZpcm1SZXNlcnZhdGlvbhIuLm1hbmFnZXJzLmJvb2tpbmcudjEuQ29uZmlybVJlc2VydmF0aW9uUmVxdWVzdBomLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQSagoRQ2FuY2VsUmVzZXJ2YXRpb24SLS5tYW5hZ2Vycy5ib29raW5nLnYxLkNhbmNlbFJlc2VydmF0aW9uUmVxdWVzdBomLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQShAEKF0xpc3RQYXRpZW50UmVzZXJ2YXRpb25zEjMubWFuYWdlcnMuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QaNC5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USfgoVUmVjb25jaWxlUmVzZXJ2YXRpb25zEjEubWFuYWdlcnMuYm9va2luZy52MS5SZWNvbmNpbGVSZXNlcnZhdGlvbnNSZXF1ZXN0GjIubWFuYWdlcnMuYm9va2luZy52MS5SZWNvbmNpbGVSZXNlcnZhdGlvbnNSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking]);
+  fileDesc("CiltYW5hZ2Vycy9ib29raW5nL3YxL2Jvb2tpbmdfbWFuYWdlci5wcm90bxITbWFuYWdlcnMuYm9va2luZy52MSK5AQoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0EhEKCWNsaWVudF9pZBgHIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSFAoMcmVxdWVzdF9oYXNoGAIgASgJEg8KB3Nsb3RfaWQYAyABKAkSFAoMdHJlYXRtZW50X2lkGAQgASgJEiYKB3BhdGllbnQYBSABKAsyFS5jb250cmFjdHMudjEuUGF0aWVudBIMCgRub3RlGAYgASgJIpsBChFSZXNlcnZhdGlvblJlc3VsdBIuCgtyZXNlcnZhdGlvbhgBIAEoCzIZLmNvbnRyYWN0cy52MS5SZXNlcnZhdGlvbhITCgtsb2NhbF9zdGFydBgCIAEoCRIRCglsb2NhbF9lbmQYAyABKAkSEAoIcmVwbGF5ZWQYBCABKAgSHAoUZmlyc3RfYW5zd2VyX3BlbmRpbmcYBSABKAgiNgoVR2V0UmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSI6ChlDb25maXJtUmVzZXJ2YXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSI5ChhDYW5jZWxSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSEQoJY2xpZW50X2lkGAIgASgJIkcKHkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVxdWVzdBISCgpwYXRpZW50X2lkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSJfCh9MaXN0UGF0aWVudFJlc2VydmF0aW9uc1Jlc3BvbnNlEjwKDHJlc2VydmF0aW9ucxgBIAMoCzImLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQisQEKHFJlY29uY2lsZVJlc2VydmF0aW9uc1JlcXVlc3QSFwoPbWluX2FnZV9zZWNvbmRzGAEgASgFEh4KFnJlbGVhc2VfbWFyZ2luX3NlY29uZHMYAiABKAUSGgoSZHJpZnRfaG9yaXpvbl9kYXlzGAMgASgFEhsKE2NoZWNrc19wZXJfcHJvdmlkZXIYBCABKAUSHwoXcmVsZWFzZV9yZWNoZWNrX3NlY29uZHMYBSABKAUiiAIKHVJlY29uY2lsZVJlc2VydmF0aW9uc1Jlc3BvbnNlEhAKCGV4YW1pbmVkGAEgASgFEhEKCWNvbmZpcm1lZBgCIAEoBRIQCghyZWxlYXNlZBgDIAEoBRIUCgxsZWZ0X3BlbmRpbmcYBCABKAUSDwoHZXhwaXJlZBgFIAEoBRIZChFyZWxlYXNlc192ZXJpZmllZBgGIAEoBRIZChFvcnBoYW5zX2NhbmNlbGxlZBgHIAEoBRIZChFib29raW5nc192ZXJpZmllZBgIIAEoBRIdChVjYW5jZWxsZWRfYXRfcHJvdmlkZXIYCSABKAUSGQoRbW92ZWRfYXRfcHJvdmlkZXIYCiABKAUiUAodTGlzdFJlc2VydmF0aW9uQ2hhbmdlc1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEg0KBWFmdGVyGAIgASgJEg0KBWxpbWl0GAMgASgFInIKHkxpc3RSZXNlcnZhdGlvbkNoYW5nZXNSZXNwb25zZRI7CgdjaGFuZ2VzGAEgAygLMioubWFuYWdlcnMuYm9va2luZy52MS5SZXNlcnZhdGlvbkNoYW5nZVZpZXcSEwoLbmV4dF9jdXJzb3IYAiABKAkijAIKFVJlc2VydmF0aW9uQ2hhbmdlVmlldxIOCgZjdXJzb3IYASABKAkSFgoOcmVzZXJ2YXRpb25faWQYAiABKAkSLwoGc3RhdHVzGAMgASgOMh8uY29udHJhY3RzLnYxLlJlc2VydmF0aW9uU3RhdHVzEhUKDXN0YXR1c19yZWFzb24YBCABKAkSLwoLb2NjdXJyZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXN0YXJ0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKFUxpc3RUcmVhdG1lbnRzUmVxdWVzdCJFChZMaXN0VHJlYXRtZW50c1Jlc3BvbnNlEisKCnRyZWF0bWVudHMYASADKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50IioKEkxpc3RDbGluaWNzUmVxdWVzdBIUCgx0cmVhdG1lbnRfaWQYASABKAkiPAoTTGlzdENsaW5pY3NSZXNwb25zZRIlCgdjbGluaWNzGAEgAygLMhQuY29udHJhY3RzLnYxLkNsaW5pYyLGAQoZU2VhcmNoQXZhaWxhYmlsaXR5UmVxdWVzdBIUCgx0cmVhdG1lbnRfaWQYASABKAkSEgoKY2xpbmljX2lkcxgCIAMoCRIoCgZ3aW5kb3cYAyABKAsyGC5jb250cmFjdHMudjEuVGltZVdpbmRvdxIXCg9sb2NhbF9mcm9tX2RhdGUYBCABKAkSFQoNbG9jYWxfdG9fZGF0ZRgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSKKAQoaU2VhcmNoQXZhaWxhYmlsaXR5UmVzcG9uc2USIQoFc2xvdHMYASADKAsyEi5jb250cmFjdHMudjEuU2xvdBIwCglwcm92aWRlcnMYAiADKAsyHS5jb250cmFjdHMudjEuUHJvdmlkZXJPdXRjb21lEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCTKSCQoVQm9va2luZ01hbmFnZXJTZXJ2aWNlEmkKDkxpc3RUcmVhdG1lbnRzEioubWFuYWdlcnMuYm9va2luZy52MS5MaXN0VHJlYXRtZW50c1JlcXVlc3QaKy5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USYAoLTGlzdENsaW5pY3MSJy5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RDbGluaWNzUmVxdWVzdBooLm1hbmFnZXJzLmJvb2tpbmcudjEuTGlzdENsaW5pY3NSZXNwb25zZRJ1ChJTZWFyY2hBdmFpbGFiaWxpdHkSLi5tYW5hZ2Vycy5ib29raW5nLnYxLlNlYXJjaEF2YWlsYWJpbGl0eVJlcXVlc3QaLy5tYW5hZ2Vycy5ib29raW5nLnYxLlNlYXJjaEF2YWlsYWJpbGl0eVJlc3BvbnNlEmoKEUNyZWF0ZVJlc2VydmF0aW9uEi0ubWFuYWdlcnMuYm9va2luZy52MS5DcmVhdGVSZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EmQKDkdldFJlc2VydmF0aW9uEioubWFuYWdlcnMuYm9va2luZy52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaJi5tYW5hZ2Vycy5ib29raW5nLnYxLlJlc2VydmF0aW9uUmVzdWx0EmwKEkNvbmZpcm1SZXNlcnZhdGlvbhIuLm1hbmFnZXJzLmJvb2tpbmcudjEuQ29uZmlybVJlc2VydmF0aW9uUmVxdWVzdBomLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQSagoRQ2FuY2VsUmVzZXJ2YXRpb24SLS5tYW5hZ2Vycy5ib29raW5nLnYxLkNhbmNlbFJlc2VydmF0aW9uUmVxdWVzdBomLm1hbmFnZXJzLmJvb2tpbmcudjEuUmVzZXJ2YXRpb25SZXN1bHQShAEKF0xpc3RQYXRpZW50UmVzZXJ2YXRpb25zEjMubWFuYWdlcnMuYm9va2luZy52MS5MaXN0UGF0aWVudFJlc2VydmF0aW9uc1JlcXVlc3QaNC5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RQYXRpZW50UmVzZXJ2YXRpb25zUmVzcG9uc2USgQEKFkxpc3RSZXNlcnZhdGlvbkNoYW5nZXMSMi5tYW5hZ2Vycy5ib29raW5nLnYxLkxpc3RSZXNlcnZhdGlvbkNoYW5nZXNSZXF1ZXN0GjMubWFuYWdlcnMuYm9va2luZy52MS5MaXN0UmVzZXJ2YXRpb25DaGFuZ2VzUmVzcG9uc2USfgoVUmVjb25jaWxlUmVzZXJ2YXRpb25zEjEubWFuYWdlcnMuYm9va2luZy52MS5SZWNvbmNpbGVSZXNlcnZhdGlvbnNSZXF1ZXN0GjIubWFuYWdlcnMuYm9va2luZy52MS5SZWNvbmNpbGVSZXNlcnZhdGlvbnNSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
 
 /**
  * Every reservation request names the client system it comes from (the
@@ -226,12 +228,47 @@ export const ListPatientReservationsResponseSchema: GenMessage<ListPatientReserv
  */
 export type ReconcileReservationsRequest = Message<"managers.booking.v1.ReconcileReservationsRequest"> & {
   /**
-   * Only reservations pending for at least this long, so that calls still
-   * under way are left alone: longer than the longest provider deadline.
+   * Only reservations pending for at least this long are asked about at
+   * their provider (calls still under way are left alone).
    *
    * @generated from field: int32 min_age_seconds = 1;
    */
   minAgeSeconds: number;
+
+  /**
+   * A pending reservation the provider has nothing for is released only once
+   * it is older than the provider's deadline plus this margin: a slow
+   * provider may still act on our request after we stopped waiting.
+   * 0: 120 s.
+   *
+   * @generated from field: int32 release_margin_seconds = 2;
+   */
+  releaseMarginSeconds: number;
+
+  /**
+   * Confirmed reservations starting within this many days are re-checked at
+   * their provider (cancelled or moved there). 0: 7 days.
+   *
+   * @generated from field: int32 drift_horizon_days = 3;
+   */
+  driftHorizonDays: number;
+
+  /**
+   * At most this many provider calls per provider instance and run for the
+   * release and drift checks (the rest wait for the next run). 0: 20.
+   *
+   * @generated from field: int32 checks_per_provider = 4;
+   */
+  checksPerProvider: number;
+
+  /**
+   * A release made without the provider's answer is verified there again
+   * this long after it, and as often after that, for a day. 0: 60 s first,
+   * then every 10 minutes.
+   *
+   * @generated from field: int32 release_recheck_seconds = 5;
+   */
+  releaseRecheckSeconds: number;
 };
 
 /**
@@ -271,6 +308,37 @@ export type ReconcileReservationsResponse = Message<"managers.booking.v1.Reconci
    * @generated from field: int32 expired = 5;
    */
   expired: number;
+
+  /**
+   * Released reservations asked about again at their provider, and the late
+   * holds or bookings found there and cancelled (orphans that never stay).
+   *
+   * @generated from field: int32 releases_verified = 6;
+   */
+  releasesVerified: number;
+
+  /**
+   * @generated from field: int32 orphans_cancelled = 7;
+   */
+  orphansCancelled: number;
+
+  /**
+   * Confirmed reservations checked at their provider, and those the clinic
+   * had cancelled or moved on its own, now recorded.
+   *
+   * @generated from field: int32 bookings_verified = 8;
+   */
+  bookingsVerified: number;
+
+  /**
+   * @generated from field: int32 cancelled_at_provider = 9;
+   */
+  cancelledAtProvider: number;
+
+  /**
+   * @generated from field: int32 moved_at_provider = 10;
+   */
+  movedAtProvider: number;
 };
 
 /**
@@ -279,6 +347,104 @@ export type ReconcileReservationsResponse = Message<"managers.booking.v1.Reconci
  */
 export const ReconcileReservationsResponseSchema: GenMessage<ReconcileReservationsResponse> = /*@__PURE__*/
   messageDesc(file_managers_booking_v1_booking_manager, 8);
+
+/**
+ * @generated from message managers.booking.v1.ListReservationChangesRequest
+ */
+export type ListReservationChangesRequest = Message<"managers.booking.v1.ListReservationChangesRequest"> & {
+  /**
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * @generated from field: string after = 2;
+   */
+  after: string;
+
+  /**
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message managers.booking.v1.ListReservationChangesRequest.
+ * Use `create(ListReservationChangesRequestSchema)` to create a new message.
+ */
+export const ListReservationChangesRequestSchema: GenMessage<ListReservationChangesRequest> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 9);
+
+/**
+ * @generated from message managers.booking.v1.ListReservationChangesResponse
+ */
+export type ListReservationChangesResponse = Message<"managers.booking.v1.ListReservationChangesResponse"> & {
+  /**
+   * @generated from field: repeated managers.booking.v1.ReservationChangeView changes = 1;
+   */
+  changes: ReservationChangeView[];
+
+  /**
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message managers.booking.v1.ListReservationChangesResponse.
+ * Use `create(ListReservationChangesResponseSchema)` to create a new message.
+ */
+export const ListReservationChangesResponseSchema: GenMessage<ListReservationChangesResponse> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 10);
+
+/**
+ * One change of one of the client's reservations.
+ *
+ * @generated from message managers.booking.v1.ReservationChangeView
+ */
+export type ReservationChangeView = Message<"managers.booking.v1.ReservationChangeView"> & {
+  /**
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * @generated from field: string reservation_id = 2;
+   */
+  reservationId: string;
+
+  /**
+   * @generated from field: contracts.v1.ReservationStatus status = 3;
+   */
+  status: ReservationStatus;
+
+  /**
+   * @generated from field: string status_reason = 4;
+   */
+  statusReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 6;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 7;
+   */
+  end?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message managers.booking.v1.ReservationChangeView.
+ * Use `create(ReservationChangeViewSchema)` to create a new message.
+ */
+export const ReservationChangeViewSchema: GenMessage<ReservationChangeView> = /*@__PURE__*/
+  messageDesc(file_managers_booking_v1_booking_manager, 11);
 
 /**
  * @generated from message managers.booking.v1.ListTreatmentsRequest
@@ -291,7 +457,7 @@ export type ListTreatmentsRequest = Message<"managers.booking.v1.ListTreatmentsR
  * Use `create(ListTreatmentsRequestSchema)` to create a new message.
  */
 export const ListTreatmentsRequestSchema: GenMessage<ListTreatmentsRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 9);
+  messageDesc(file_managers_booking_v1_booking_manager, 12);
 
 /**
  * @generated from message managers.booking.v1.ListTreatmentsResponse
@@ -308,7 +474,7 @@ export type ListTreatmentsResponse = Message<"managers.booking.v1.ListTreatments
  * Use `create(ListTreatmentsResponseSchema)` to create a new message.
  */
 export const ListTreatmentsResponseSchema: GenMessage<ListTreatmentsResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 10);
+  messageDesc(file_managers_booking_v1_booking_manager, 13);
 
 /**
  * @generated from message managers.booking.v1.ListClinicsRequest
@@ -325,7 +491,7 @@ export type ListClinicsRequest = Message<"managers.booking.v1.ListClinicsRequest
  * Use `create(ListClinicsRequestSchema)` to create a new message.
  */
 export const ListClinicsRequestSchema: GenMessage<ListClinicsRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 11);
+  messageDesc(file_managers_booking_v1_booking_manager, 14);
 
 /**
  * @generated from message managers.booking.v1.ListClinicsResponse
@@ -342,7 +508,7 @@ export type ListClinicsResponse = Message<"managers.booking.v1.ListClinicsRespon
  * Use `create(ListClinicsResponseSchema)` to create a new message.
  */
 export const ListClinicsResponseSchema: GenMessage<ListClinicsResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 12);
+  messageDesc(file_managers_booking_v1_booking_manager, 15);
 
 /**
  * @generated from message managers.booking.v1.SearchAvailabilityRequest
@@ -389,7 +555,7 @@ export type SearchAvailabilityRequest = Message<"managers.booking.v1.SearchAvail
  * Use `create(SearchAvailabilityRequestSchema)` to create a new message.
  */
 export const SearchAvailabilityRequestSchema: GenMessage<SearchAvailabilityRequest> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 13);
+  messageDesc(file_managers_booking_v1_booking_manager, 16);
 
 /**
  * @generated from message managers.booking.v1.SearchAvailabilityResponse
@@ -416,7 +582,7 @@ export type SearchAvailabilityResponse = Message<"managers.booking.v1.SearchAvai
  * Use `create(SearchAvailabilityResponseSchema)` to create a new message.
  */
 export const SearchAvailabilityResponseSchema: GenMessage<SearchAvailabilityResponse> = /*@__PURE__*/
-  messageDesc(file_managers_booking_v1_booking_manager, 14);
+  messageDesc(file_managers_booking_v1_booking_manager, 17);
 
 /**
  * @generated from service managers.booking.v1.BookingManagerService
@@ -487,6 +653,17 @@ export const BookingManagerService: GenService<{
     methodKind: "unary";
     input: typeof ListPatientReservationsRequestSchema;
     output: typeof ListPatientReservationsResponseSchema;
+  },
+  /**
+   * Every change to the client's reservations after a cursor, oldest first:
+   * how Vården learns of a booking the clinic cancelled or moved.
+   *
+   * @generated from rpc managers.booking.v1.BookingManagerService.ListReservationChanges
+   */
+  listReservationChanges: {
+    methodKind: "unary";
+    input: typeof ListReservationChangesRequestSchema;
+    output: typeof ListReservationChangesResponseSchema;
   },
   /**
    * Settles reservations left pending (a provider call whose answer was lost,

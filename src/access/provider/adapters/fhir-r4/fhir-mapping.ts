@@ -68,5 +68,15 @@ export function toBookingState(
     } as const
   )[appointment.status as string];
   if (!status || !appointment.id) throw fail(`Appointment/${appointment.id} has status ${appointment.status}, not one a booking can have`);
-  return { providerBookingRef: appointment.id, status, ...(status === "held" && holdExpiresAt ? { holdExpiresAt } : {}) };
+  // Where the Appointment is now: the clinic may have moved it to another Slot and other times.
+  const slotId = appointment.slot?.[0]?.reference?.match(/^Slot\/(.+)$/)?.[1];
+  const start = appointment.start ? new Date(appointment.start) : undefined;
+  const end = appointment.end ? new Date(appointment.end) : undefined;
+  return {
+    providerBookingRef: appointment.id,
+    status,
+    ...(status === "held" && holdExpiresAt ? { holdExpiresAt } : {}),
+    ...(slotId ? { providerSlotId: slotId } : {}),
+    ...(start && end && !Number.isNaN(start.getTime()) && !Number.isNaN(end.getTime()) ? { start, end } : {}),
+  };
 }

@@ -102,7 +102,7 @@ export const createKlinikbokningAdapter: AdapterFactory = (instance, fetchImpl =
       const { data } = readPage(body, fail);
       // Only a booking under our own reference is ours, whatever else a server answers to the filter.
       const ours = data.filter((item) => (item as { externalReference?: unknown } | null)?.externalReference === reference);
-      return ours.map((item) => toBookingState(item, fail)).find((b) => b.status !== "cancelled");
+      return ours.map((item) => toBookingState(item, fail, zone)).find((b) => b.status !== "cancelled");
     },
 
     async findOpenSlots(query, signal) {
@@ -192,8 +192,16 @@ function toKlinikbokningPatient(patient: BookingPatient) {
   };
 }
 
-function toBookingState(body: unknown, fail: (detail: string) => ProviderError): ProviderBookingState {
-  const booking = body as { bookingId?: unknown; status?: unknown; expiresAt?: unknown } | null;
+function toBookingState(body: unknown, fail: (detail: string) => ProviderError, zone?: string): ProviderBookingState {
+  const booking = body as {
+    bookingId?: unknown;
+    status?: unknown;
+    expiresAt?: unknown;
+    timeslotId?: unknown;
+    date?: unknown;
+    startTime?: unknown;
+    endTime?: unknown;
+  } | null;
   if (typeof booking?.bookingId !== "string") throw fail("booking without a `bookingId`");
   const status = { HELD: "held", BOOKED: "booked", CANCELLED: "cancelled" }[String(booking.status)] as
     | ProviderBookingState["status"]
@@ -201,7 +209,15 @@ function toBookingState(body: unknown, fail: (detail: string) => ProviderError):
   if (!status) throw fail(`booking ${booking.bookingId} has unknown status ${String(booking.status)}`);
   const holdExpiresAt = typeof booking.expiresAt === "string" ? new Date(booking.expiresAt) : undefined;
   if (holdExpiresAt && Number.isNaN(holdExpiresAt.getTime())) throw fail(`booking ${booking.bookingId} has an unreadable expiresAt`);
-  return { providerBookingRef: booking.bookingId, status, holdExpiresAt };
+  // Where the booking is (the clinic may have moved it): its timeslot, and its local times read in the clinic's zone.
+  const where: Pick<ProviderBookingState, "providerSlotId" | "start" | "end"> = {};
+  if (typeof booking.timeslotId === "string") where.providerSlotId = booking.timeslotId;
+  if (zone && typeof booking.date === "string" && typeof booking.startTime === "string" && typeof booking.endTime === "string") {
+    const start = DateTime.fromISO(`${booking.date}T${booking.startTime}`, { zone });
+    const end = DateTime.fromISO(`${booking.date}T${booking.endTime}`, { zone });
+    if (start.isValid && end.isValid) Object.assign(where, { start: start.toJSDate(), end: end.toJSDate() });
+  }
+  return { providerBookingRef: booking.bookingId, status, holdExpiresAt, ...where };
 }
 
 function readErrorCode(body: unknown): string | undefined {

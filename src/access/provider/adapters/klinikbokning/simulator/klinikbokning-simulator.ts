@@ -206,9 +206,10 @@ export interface SimBooking {
   client: string;
 }
 
-/** A booking as the API shows it. */
+/** A booking as the API shows it: with the date and wall-clock times of its timeslot, as a clinic system's bookings have. */
 function view({ client: _client, ...booking }: SimBooking) {
-  return booking;
+  const slot = findTimeslot(booking.timeslotId)?.slot;
+  return { ...booking, ...(slot ? { date: slot.date, startTime: slot.startTime, endTime: slot.endTime } : {}) };
 }
 
 /** The timeslot an id names, if the clinic offers it at all (whether free or not). */
