@@ -8,7 +8,7 @@ import { type RunningSystem, startSystem } from "../../src/host/system-runner.js
 import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1230", phone: "0701112233", email: "cecilia@example.se" };
+const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1231", phone: "0701112233", email: "cecilia@example.se" };
 
 /**
  * Nothing is lost when a process dies: its own system (on disk, in a temp
