@@ -1,3 +1,4 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { BookingClient, Slot } from "@booking-platform/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
@@ -284,6 +285,21 @@ describe("reservations", () => {
     expect(held.response.status).toBe(201);
     expect(held.data!.localStart).toMatch(/^2027-03-28T1\d:\d\d:00\+02:00$/);
     expect(Date.parse(held.data!.localStart)).toBe(Date.parse(held.data!.start));
+  });
+
+  it("left no patient's name, personnummer, phone or e-mail in the clear anywhere in the table, after every test above", async () => {
+    const items: unknown[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await demo.documents.send(new ScanCommand({ TableName: demo.tableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const stored = JSON.stringify(items, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value));
+    expect(items.length, "the tests above stored reservations").toBeGreaterThan(50);
+    const personal = [anna.name, anna.personalIdentityNumber, "199001011239", "900101-1239", anna.phone, anna.email];
+    const more = [bertil.name, bertil.email, "patient7@example.se", "Tolvan", "19121212-1212", "20121212-1212", "121212"];
+    expect([...personal, ...more].filter((text) => stored.includes(text))).toEqual([]);
   });
 
   it("answered only problems that the OpenAPI document declares for each operation", () => {

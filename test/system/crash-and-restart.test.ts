@@ -27,7 +27,13 @@ describe("a crash in the middle of a reservation", () => {
       portOffset,
       databasePath,
       output: () => {},
-      env: { BP_RECONCILE_INTERVAL_MS: "500", BP_RECONCILE_MIN_AGE_SECONDS: "4", LOG_LEVEL: "warn" },
+      env: {
+        BP_RECONCILE_INTERVAL_MS: "500",
+        BP_RECONCILE_MIN_AGE_SECONDS: "4",
+        LOG_LEVEL: "warn",
+        // Beside the database: the restarted system must read what the first one encrypted.
+        BP_PATIENT_DATA_KEY_FILE: path.join(databasePath, "patient-data.key"),
+      },
     });
     client = createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${system.developmentApiKey}` } });
     simulator = system.urls["klinikbokning-simulator"]!;
