@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BookingClient, createBookingClient } from "@booking-platform/client";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { ensurePatientDataKeyFile } from "../access/booking/private/patient-data-keys.js";
 import { createCatalogAccess } from "../access/catalog/catalog-access.js";
 import { seedCatalogIfEmpty } from "../access/catalog/seed-catalog.js";
 import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
@@ -25,6 +28,10 @@ export interface DemoInMemory {
   baseUrl: string;
   /** The test's own table in the run's DynamoDB Local. */
   tableName: string;
+  /** The table's clients, for tests that look at what is stored. */
+  documents: Awaited<ReturnType<typeof createTestTable>>["documents"];
+  /** The temporary key file booking access encrypts patient data with. */
+  patientDataKeyFile: string;
   /** Another client system, with a key of the given scopes (default: all). */
   clientFor(clientId: string, scopes?: Scope[]): Promise<{ apiKey: string; client: BookingClient }>;
   system: Awaited<ReturnType<typeof composeInMemorySystem>>;
@@ -44,12 +51,15 @@ export interface DemoInMemory {
  */
 export async function startDemoInMemory(
   dynamodbEndpoint: string,
-  options: Partial<Omit<InMemorySystemOptions, "documents" | "tableName" | "providers">> & {
+  options: Partial<Omit<InMemorySystemOptions, "documents" | "tableName" | "providers" | "patientDataKeyFile">> & {
     moreProviders?: ProviderInstanceConfig[];
     moreSimulators?: Array<{ close(): Promise<void> }>;
   } = {},
 ): Promise<DemoInMemory> {
   const table = await createTestTable(dynamodbEndpoint);
+  const keyDir = mkdtempSync(path.join(tmpdir(), "bp-patient-data-key-"));
+  const patientDataKeyFile = path.join(keyDir, "patient-data.key");
+  ensurePatientDataKeyFile(patientDataKeyFile);
   const [klinikbokning, fhir, smart] = await Promise.all([
     startKlinikbokningSimulator({ apiKey: "it-key" }),
     startFhirSimulator({ token: "it-token" }),
@@ -67,6 +77,7 @@ export async function startDemoInMemory(
     ...options,
     documents: table.documents,
     tableName: table.tableName,
+    patientDataKeyFile,
     providers: [
       { id: "klinikbokning-demo", adapter: "klinikbokning", baseUrl: klinikbokning.url, apiKey: "it-key", timeZone: "Europe/Stockholm" },
       { id: "fhir-uppsala", adapter: "fhir-r4", baseUrl: fhir.url, apiKey: "it-token", timeZone: "Europe/Stockholm" },
@@ -94,6 +105,8 @@ export async function startDemoInMemory(
     apiKey,
     baseUrl,
     tableName: table.tableName,
+    documents: table.documents,
+    patientDataKeyFile,
     clientFor,
     system,
     catalog,
@@ -104,6 +117,7 @@ export async function startDemoInMemory(
       await system.api.close();
       await Promise.all([klinikbokning.close(), fhir.close(), smart.close(), ...(options.moreSimulators ?? []).map((s) => s.close())]);
       await table.drop();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,8 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import type { FastifyInstance } from "fastify";
 import { createBookingAccess } from "../access/booking/booking-access.js";
+import { createPatientDataCipher, rawAesKeyring } from "../access/booking/private/patient-data-cipher.js";
+import { readPatientDataKeyFile } from "../access/booking/private/patient-data-keys.js";
 import { BookingAccessService } from "../access/booking/v1/booking_access_pb.js";
 import { createCatalogAccess } from "../access/catalog/catalog-access.js";
 import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
@@ -31,6 +33,8 @@ export interface InMemorySystemOptions {
   providers: ProviderInstanceConfig[];
   slotTokenSecret: string;
   patientIdSecret: string;
+  /** The key file booking access encrypts patient data with (tests make a temporary one). */
+  patientDataKeyFile: string;
   holdSeconds?: number;
   providerTimeoutMs?: number;
   providerDeadlineMs?: number;
@@ -64,7 +68,15 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
   );
   const bookingAccess = createClient(
     BookingAccessService,
-    serve(BookingAccessService, createBookingAccess({ documents: options.documents, tableName: options.tableName, now: options.now })),
+    serve(
+      BookingAccessService,
+      createBookingAccess({
+        documents: options.documents,
+        tableName: options.tableName,
+        cipher: createPatientDataCipher(rawAesKeyring(readPatientDataKeyFile(options.patientDataKeyFile))),
+        now: options.now,
+      }),
+    ),
   );
   const providerAccess = createClient(
     ProviderAccessService,

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { ensurePatientDataKeyFile } from "../access/booking/private/patient-data-keys.js";
 import { providerUrlVariable } from "../access/provider/provider-instances.js";
+import { defaultPatientDataKeyFile } from "../utilities/config/secrets.js";
 import { envVarForService } from "../utilities/config/service-env.js";
 import { createDynamoDbClients } from "../utilities/dynamodb/dynamodb-config.js";
 import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
@@ -127,6 +129,19 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     if (!url) continue;
     env[envVarForService(spec.name)] = url;
     for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = url;
+  }
+
+  // Outside AWS booking access encrypts patient data under a key file: the first start makes one (.data/patient-data.key).
+  if (!env.BP_PATIENT_DATA_KEY_ARN) {
+    const keyFile = env.BP_PATIENT_DATA_KEY_FILE || defaultPatientDataKeyFile;
+    try {
+      if (ensurePatientDataKeyFile(path.resolve(options.root, keyFile))) {
+        output("booking-access", `made a new patient data key in ${keyFile} (keep it: what is stored under it cannot be read without it)`);
+      }
+    } catch (error) {
+      await dynamodb.stop();
+      throw new ServiceStartError("booking-access", `could not make the patient data key ${keyFile}: ${(error as Error).message}`);
+    }
   }
 
   // The development API key is a local setting (topology.json's env); the table is made to know it before anyone calls.

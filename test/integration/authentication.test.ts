@@ -11,7 +11,7 @@ import type { Scope } from "../../src/utilities/security/api-keys.js";
 import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const patient = { name: "Ingrid Ingvarsson", personalIdentityNumber: "19700101-1236", phone: "0701230000", email: "ingrid@example.se" };
+const patient = { name: "Ingrid Ingvarsson", personalIdentityNumber: "19700101-1233", phone: "0701230000", email: "ingrid@example.se" };
 
 /** A tiny identity provider: its JWKS over HTTP, and access tokens it signs. */
 async function startIdentityProvider() {

@@ -1,10 +1,11 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { BookingClient, Slot } from "@booking-platform/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KlinikbokningSimulator } from "../../src/access/provider/adapters/klinikbokning/simulator/klinikbokning-simulator.js";
 import { ReservationStatus } from "../../src/contracts/v1/booking_pb.js";
 import { type DemoSystem, startDemoSystem } from "./support/demo-system.js";
 
-const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
+const anna = { name: "Anna Andersson", personalIdentityNumber: "19900101-1239", phone: "0701234567", email: "anna@example.se" };
 const bertil = { name: "Bertil Berg", dateOfBirth: "1985-05-05", phone: "0707654321", email: "bertil@example.se" };
 
 /**
@@ -80,6 +81,26 @@ describe("reservations", () => {
     ).toBe("confirmed");
     const mine = await client.GET("/v1/patients/{patientId}/reservations", { params: { path: { patientId: held.data!.patientId } } });
     expect(mine.data!.items.map((r) => r.id)).toContain(held.data!.id);
+  });
+
+  it("refuses a personal identity number whose check digit is wrong with a 400 naming the field, and the slot stays free", async () => {
+    // Another day than the other tests': one day's slots do not go round them all.
+    const slot = await freeSlot("dental-hygiene", weekdayAhead(28));
+    const refused = await reserve(slot, { ...anna, personalIdentityNumber: "19900101-1234" });
+    expect(refused.response.status).toBe(400);
+    expect(refused.error).toMatchObject({ code: "validation", errors: [{ name: "body.patient.personalIdentityNumber" }] });
+    expect(await stillOffered(slot)).toBe(true);
+  });
+
+  it("lists the reservations of people born a century apart with the same ten digits apart", async () => {
+    const [first, second] = [await freeSlot("dental-hygiene", weekdayAhead(28)), await freeSlot("dental-hygiene", weekdayAhead(28))];
+    const tolvan1912 = await reserve(first, { ...anna, name: "Tolvan Tolvansson", personalIdentityNumber: "121212+1212" });
+    const tolvan2012 = await reserve(second, { ...anna, name: "Tolvan Tolvansson", personalIdentityNumber: "121212-1212" });
+    expect(tolvan1912.data!.patientId).not.toBe(tolvan2012.data!.patientId);
+    const listed = await client.GET("/v1/patients/{patientId}/reservations", {
+      params: { path: { patientId: tolvan1912.data!.patientId } },
+    });
+    expect(listed.data!.items.map((r) => r.id)).toEqual([tolvan1912.data!.id]);
   });
 
   it("gives one slot to exactly one of fifty patients reserving it at once; the others get 409", async () => {
@@ -271,6 +292,21 @@ describe("reservations", () => {
     expect(held.response.status).toBe(201);
     expect(held.data!.localStart).toMatch(/^2027-03-28T1\d:\d\d:00\+02:00$/);
     expect(Date.parse(held.data!.localStart)).toBe(Date.parse(held.data!.start));
+  });
+
+  it("left no patient's name, personnummer, phone or e-mail in the clear anywhere in the table, after every test above", async () => {
+    const items: unknown[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await demo.documents.send(new ScanCommand({ TableName: demo.tableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const stored = JSON.stringify(items, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value));
+    expect(items.length, "the tests above stored reservations").toBeGreaterThan(50);
+    const personal = [anna.name, anna.personalIdentityNumber, "199001011239", "900101-1239", anna.phone, anna.email];
+    const more = [bertil.name, bertil.email, "patient7@example.se", "Tolvan", "19121212-1212", "20121212-1212", "121212"];
+    expect([...personal, ...more].filter((text) => stored.includes(text))).toEqual([]);
   });
 
   it("answered only problems that the OpenAPI document declares for each operation", () => {

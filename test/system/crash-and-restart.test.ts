@@ -8,7 +8,7 @@ import { type RunningSystem, startSystem } from "../../src/host/system-runner.js
 import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1230", phone: "0701112233", email: "cecilia@example.se" };
+const patient = { name: "Cecilia Crash", personalIdentityNumber: "19800101-1231", phone: "0701112233", email: "cecilia@example.se" };
 
 /**
  * Nothing is lost when a process dies: its own system (on disk, in a temp
@@ -27,7 +27,13 @@ describe("a crash in the middle of a reservation", () => {
       portOffset,
       databasePath,
       output: () => {},
-      env: { BP_RECONCILE_INTERVAL_MS: "500", BP_RECONCILE_MIN_AGE_SECONDS: "4", LOG_LEVEL: "warn" },
+      env: {
+        BP_RECONCILE_INTERVAL_MS: "500",
+        BP_RECONCILE_MIN_AGE_SECONDS: "4",
+        LOG_LEVEL: "warn",
+        // Beside the database: the restarted system must read what the first one encrypted.
+        BP_PATIENT_DATA_KEY_FILE: path.join(databasePath, "patient-data.key"),
+      },
     });
     client = createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${system.developmentApiKey}` } });
     simulator = system.urls["klinikbokning-simulator"]!;

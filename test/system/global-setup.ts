@@ -57,6 +57,8 @@ export default async function setup(project: TestProject) {
       BP_PROVIDER_DEADLINE_MS: "1500",
       LOG_LEVEL: "info",
       BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }),
+      // A key of the test run's own (the runner makes it), not the developer's .data/patient-data.key.
+      BP_PATIENT_DATA_KEY_FILE: path.join(mkdtempSync(path.join(tmpdir(), "bp-system-key-")), "patient-data.key"),
     },
     output: (service, line) => {
       lines.push(`${service} | ${line}`);

@@ -8,7 +8,7 @@ import { type RunningSystem, startSystem } from "../../src/host/system-runner.js
 import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const patient = { name: "Lena Late", personalIdentityNumber: "19800101-1230", phone: "0701112233", email: "lena@example.se" };
+const patient = { name: "Lena Late", personalIdentityNumber: "19800101-1231", phone: "0701112233", email: "lena@example.se" };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

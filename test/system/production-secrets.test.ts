@@ -68,6 +68,19 @@ describe("production refuses the demo secrets", () => {
     expect(output).toContain("BP_DEV_API_KEY is set; a development key is refused in production");
   });
 
+  it.each([
+    [
+      "with a key file",
+      { BP_PATIENT_DATA_KEY_FILE: ".data/patient-data.key" },
+      "BP_PATIENT_DATA_KEY_FILE is set; production encrypts patient data under a KMS key only",
+    ],
+    ["without a KMS key", {}, "BP_PATIENT_DATA_KEY_ARN is not set"],
+  ])("booking-access will not start %s to encrypt patient data", async (_case, env, message) => {
+    const { code, output } = await runInProduction("access/booking/server.js", { ...strong, ...env });
+    expect(code).toBe(1);
+    expect(output).toContain(message);
+  });
+
   it("a service starts in production with secrets of its own", async () => {
     // The reservation engine reads no table, so nothing else is needed; it is stopped once it listens.
     const child = spawn(process.execPath, [path.join(root, "dist/engines/reservation/server.js")], {

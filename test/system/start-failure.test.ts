@@ -1,4 +1,6 @@
+import { mkdtempSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -24,7 +26,14 @@ describe("starting the system", () => {
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(7101 + portOffset, "127.0.0.1", resolve));
     try {
-      const error = await startSystem({ root, portOffset, inMemoryDatabase: true, output: () => {} }).then(
+      const keyFile = path.join(mkdtempSync(path.join(tmpdir(), "bp-start-failure-")), "patient-data.key");
+      const error = await startSystem({
+        root,
+        portOffset,
+        inMemoryDatabase: true,
+        output: () => {},
+        env: { BP_PATIENT_DATA_KEY_FILE: keyFile },
+      }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -6,11 +6,11 @@ import type { ReceivedSpan } from "../../src/host/otlp-receiver.js";
 const client = createBookingClient({ baseUrl: inject("system").apiUrl, headers: { authorization: `Bearer ${inject("system").apiKey}` } });
 const patient = {
   name: "Zlatan Loggsson",
-  personalIdentityNumber: "19811003-5555",
+  personalIdentityNumber: "19811003-5550",
   phone: "0709998877",
   email: "zlatan.loggsson@example.se",
 };
-const secrets = [patient.name, "Zlatan", patient.personalIdentityNumber, "198110035555", "8110035555", patient.phone, patient.email];
+const secrets = [patient.name, "Zlatan", patient.personalIdentityNumber, "198110035550", "8110035550", patient.phone, patient.email];
 
 async function spansArrived(): Promise<ReceivedSpan[]> {
   return (await (await fetch(`${inject("otlpEndpoint")}/spans`)).json()) as ReceivedSpan[];

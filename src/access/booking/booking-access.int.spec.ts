@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
@@ -5,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PatientSchema, ReservationSchema, ReservationStatus } from "../../contracts/v1/booking_pb.js";
 import { createTestTable } from "../../utilities/dynamodb/testing.js";
 import { ErrorReason, metadataOf, reasonOf } from "../../utilities/errors/platform-error.js";
-import { createBookingAccess } from "./booking-access.js";
+import { createBookingAccess, patientAliasKey, reservationKey } from "./booking-access.js";
+import { createPatientDataCipher, rawAesKeyring } from "./private/patient-data-cipher.js";
 import { BeginOutcome, BookingAccessService } from "./v1/booking_access_pb.js";
 
 const t0 = new Date("2026-03-20T10:00:00Z");
@@ -26,19 +30,27 @@ const reservation = (id: string, providerSlotId: string, patientId = "patient-1"
     patientId,
     patient: create(PatientSchema, {
       name: "Anna Andersson",
-      personalIdentityNumber: "19900101-1234",
+      personalIdentityNumber: "19900101-1239",
       phone: "0701234567",
       email: "anna@example.se",
     }),
+    note: "Afraid of needles; please call before",
   });
 
 describe("reservations in DynamoDB", () => {
+  /** Booking access's own clock, for reads (aliases expire); writes take the request's `now`. */
+  let clock = t0;
   let table: Awaited<ReturnType<typeof createTestTable>>;
   let access: ReturnType<typeof createClient<typeof BookingAccessService>>;
 
   beforeAll(async () => {
     table = await createTestTable(inject("dynamodbEndpoint"));
-    const impl = createBookingAccess({ documents: table.documents, tableName: table.tableName });
+    const impl = createBookingAccess({
+      documents: table.documents,
+      tableName: table.tableName,
+      cipher: createPatientDataCipher(rawAesKeyring(randomBytes(32))),
+      now: () => clock,
+    });
     access = createClient(
       BookingAccessService,
       createRouterTransport(({ service }) => service(BookingAccessService, impl)),
@@ -54,7 +66,8 @@ describe("reservations in DynamoDB", () => {
     expect(started.outcome).toBe(BeginOutcome.STARTED);
     const { reservation: stored } = await access.getReservation({ id: "r-1" });
     expect(stored).toMatchObject({ id: "r-1", status: ReservationStatus.PENDING, providerSlotId: "slot-1", timeZone: "Europe/Stockholm" });
-    expect(stored!.patient?.personalIdentityNumber).toBe("19900101-1234");
+    expect(stored!.patient).toMatchObject({ name: "Anna Andersson", personalIdentityNumber: "19900101-1239", email: "anna@example.se" });
+    expect(stored!.note).toBe("Afraid of needles; please call before");
     expect(timestampDate(stored!.start!).toISOString()).toBe("2026-03-29T08:00:00.000Z");
   });
 
@@ -221,5 +234,179 @@ describe("reservations in DynamoDB", () => {
     expect(pending.reservations.map((r) => r.id)).toContain("p2-b");
     expect(pending.reservations.map((r) => r.id)).not.toContain("p2-a");
     expect((await access.listPendingReservations({ beganBefore: at(-1) })).reservations).toEqual([]);
+  });
+
+  describe("patient data at rest", () => {
+    const ingrid = create(PatientSchema, {
+      name: "Ingrid Lindqvist-Öberg",
+      personalIdentityNumber: "19121212-1212",
+      dateOfBirth: "1912-12-12",
+      phone: "+46 70 555 01 99",
+      email: "ingrid.lindqvist@example.se",
+    });
+    const note = "Hearing aid; speak up";
+    /** Every way the patient could be written down, the personnummer in each of its forms. */
+    const clearTexts = [
+      ingrid.name,
+      "Lindqvist",
+      "19121212-1212",
+      "191212121212",
+      "121212-1212",
+      "121212+1212",
+      "1212121212",
+      ingrid.phone,
+      "555 01 99",
+      ingrid.email,
+      note,
+    ];
+
+    /** Every attribute of every item of the table, binary ones read as text, as anyone with read access to the table sees it. */
+    async function everythingStored(): Promise<string> {
+      const items: unknown[] = [];
+      let ExclusiveStartKey: Record<string, never> | undefined;
+      do {
+        const page = await table.client.send(new ScanCommand({ TableName: table.tableName, ExclusiveStartKey }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
+      } while (ExclusiveStartKey);
+      return JSON.stringify(items, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value));
+    }
+
+    it("are nowhere in the table in the clear, through every verb that writes, yet read back whole", async () => {
+      for (const [id, slot] of [
+        ["enc-held", "slot-enc-1"],
+        ["enc-released", "slot-enc-2"],
+        ["enc-cancelled", "slot-enc-3"],
+      ] as const) {
+        await access.beginReservation({
+          reservation: { ...reservation(id, slot, "patient-ingrid"), patient: ingrid, note },
+          idempotencyKey: `key-${id}`,
+          requestHash: "h",
+          now: at(0),
+        });
+      }
+      await access.recordHold({ id: "enc-held", providerBookingRef: "H-enc", holdExpiresAt: at(600_000), now: at(1) });
+      await access.recordRelease({ id: "enc-released", refusal: { reason: ErrorReason.SLOT_UNAVAILABLE, message: "taken" }, now: at(1) });
+      await access.recordBooking({ id: "enc-cancelled", now: at(1) });
+      await access.recordCancellation({ id: "enc-cancelled", statusReason: "cancelled by the patient", now: at(2) });
+      await access.beginReservation({
+        reservation: { ...reservation("enc-retry", "slot-enc-1", "patient-ingrid"), patient: ingrid, note },
+        idempotencyKey: "key-enc-held",
+        requestHash: "h",
+        now: at(3),
+      });
+
+      const stored = await everythingStored();
+      expect(stored, "the test table holds the reservations").toContain("RESERVATION#enc-held");
+      expect(clearTexts.filter((text) => stored.includes(text))).toEqual([]);
+
+      const { reservation: read } = await access.getReservation({ id: "enc-held" });
+      expect(read?.patient).toEqual(ingrid);
+      expect(read?.note).toBe(note);
+      const listed = await access.listPatientReservations({ patientId: "patient-ingrid" });
+      expect(listed.reservations.map((r) => r.id).sort()).toEqual(["enc-cancelled", "enc-held", "enc-released"]);
+      expect(listed.reservations.every((r) => r.patient?.email === ingrid.email)).toBe(true);
+    });
+
+    it("still reads a reservation written in the clear before encryption, until the migration encrypts it", async () => {
+      await table.documents.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: {
+            ...reservationKey("legacy-1"),
+            type: "reservation",
+            id: "legacy-1",
+            clientId: "client-a",
+            status: "confirmed",
+            providerInstanceId: "klinikbokning-demo",
+            providerSlotId: "slot-legacy",
+            start: "2026-03-29T08:00:00.000Z",
+            end: "2026-03-29T08:30:00.000Z",
+            patientId: "patient-legacy",
+            patient: { name: "Lars Legacy", personalIdentityNumber: "19900101-1239", phone: "0700000000", email: "lars@example.se" },
+            note: "old",
+            gsi1pk: "PATIENT#patient-legacy",
+            gsi1sk: "2026-03-29T08:00:00.000Z#legacy-1",
+          },
+        }),
+      );
+      expect((await access.getReservation({ id: "legacy-1" })).reservation).toMatchObject({
+        patient: { name: "Lars Legacy" },
+        note: "old",
+      });
+      expect((await access.listPatientReservations({ patientId: "patient-legacy" })).reservations.map((r) => r.id)).toEqual(["legacy-1"]);
+    });
+
+    it("refuses personal data that was altered, or moved from another reservation, rather than hand out the wrong patient", async () => {
+      await begin("enc-a", "slot-enc-a");
+      await begin("enc-b", "slot-enc-b");
+      const blobOf = async (id: string) =>
+        (await table.documents.send(new GetCommand({ TableName: table.tableName, Key: reservationKey(id) }))).Item!
+          .patientData as Uint8Array;
+      const setBlob = (id: string, blob: Uint8Array) =>
+        table.documents.send(
+          new UpdateCommand({
+            TableName: table.tableName,
+            Key: reservationKey(id),
+            UpdateExpression: "SET patientData = :blob",
+            ExpressionAttributeValues: { ":blob": blob },
+          }),
+        );
+      await setBlob("enc-b", await blobOf("enc-a"));
+      expect(await access.getReservation({ id: "enc-b" }).catch((e: unknown) => e)).toMatchObject({ code: Code.DataLoss });
+      const altered = Uint8Array.from(await blobOf("enc-a"));
+      altered[altered.length - 5]! ^= 0x01;
+      await setBlob("enc-a", altered);
+      expect(await access.getReservation({ id: "enc-a" }).catch((e: unknown) => e)).toMatchObject({ code: Code.DataLoss });
+    });
+  });
+
+  describe("patient aliases", () => {
+    const alias = (from: string, to: string, expiresAt: number) =>
+      table.documents.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...patientAliasKey(from, to), type: "patient-alias", patientId: to, expiresAt, ttl: Math.ceil(expiresAt / 1000) },
+        }),
+      );
+    const listed = async (patientId: string) =>
+      (await access.listPatientReservations({ patientId, clientId: "client-a" })).reservations.map((r) => r.id).sort();
+
+    it("let an old patient id find the reservations now under the new one, until the alias expires", async () => {
+      await access.beginReservation({
+        reservation: reservation("al-1", "slot-al-1", "pat-new"),
+        idempotencyKey: "k-al-1",
+        requestHash: "h",
+        now: at(0),
+      });
+      await access.beginReservation({
+        reservation: reservation("al-2", "slot-al-2", "pat-old"),
+        idempotencyKey: "k-al-2",
+        requestHash: "h",
+        now: at(0),
+      });
+      await alias("pat-old", "pat-new", t0.getTime() + 30 * 86_400_000);
+      expect(await listed("pat-old"), "the old id's own (not yet migrated) and the new id's").toEqual(["al-1", "al-2"]);
+      expect(await listed("pat-new"), "never the other way round").toEqual(["al-1"]);
+      clock = new Date(t0.getTime() + 30 * 86_400_000 + 1);
+      try {
+        expect(await listed("pat-old"), "the grace period is over, whether or not TTL has deleted the alias").toEqual(["al-2"]);
+      } finally {
+        clock = t0;
+      }
+    });
+
+    it("are followed through a second rotation within the grace period, and a loop ends", async () => {
+      await access.beginReservation({
+        reservation: reservation("al-3", "slot-al-3", "pat-c"),
+        idempotencyKey: "k-al-3",
+        requestHash: "h",
+        now: at(0),
+      });
+      await alias("pat-a", "pat-b", t0.getTime() + 86_400_000);
+      await alias("pat-b", "pat-c", t0.getTime() + 86_400_000);
+      await alias("pat-c", "pat-a", t0.getTime() + 86_400_000);
+      expect(await listed("pat-a")).toEqual(["al-3"]);
+    });
   });
 });

@@ -2,11 +2,12 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { PatientSchema, type Reservation, ReservationSchema, ReservationStatus } from "../../contracts/v1/booking_pb.js";
 import { queryAll } from "../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../utilities/dynamodb/table-design.js";
 import { ErrorReason, platformError, reasonName } from "../../utilities/errors/platform-error.js";
+import { type PatientDataCipher, PatientDataUnreadable, type PersonalData } from "./private/patient-data-cipher.js";
 import {
   BeginOutcome,
   BeginReservationResponseSchema,
@@ -38,6 +39,16 @@ import {
  * | release check   | RELEASECHECK                             | <nextCheckAt>#<id> |             |                 |
  * | upcoming booking| UPCOMING#<start day, UTC>                | <start>#<id> |                   |                 |
  * | change          | CHANGES#<clientId>                       | <occurredAt>#<id>#<version> |    |                 |
+ * | patient alias   | PATIENTALIAS#<old patientId>             | PATIENT#<patientId> |            |                 |
+ *
+ * The reservation's personal data (the patient and the note) is one encrypted
+ * attribute, `patientData` (private/patient-data-cipher.ts), bound to the
+ * reservation by its encryption context; nothing personal is stored in the
+ * clear. Items written before that carry them in the clear (`patient`,
+ * `note`) until `npm run migrate -- patient-data` has encrypted them; reads
+ * take either. A patient alias, left by that migration when a patient's id
+ * changed (a secret rotated, or the id now counts the century), points a
+ * patient's old id to the new one until `expiresAt` (30 days by default).
  *
  * Access patterns:
  * 1. begin a reservation    TransactWriteItems: claim (attribute_not_exists(pk) OR expiresAt < :now)
@@ -48,7 +59,8 @@ import {
  *    release, cancellation, + re-time, keep for good or delete the claim (reservationId = :id)
  *    expiry)                + complete the idempotency key when leaving pending
  * 3. a reservation by id    GetItem RESERVATION#<id>
- * 4. a patient's reservations  Query gsi1 PATIENT#<patientId>, by start
+ * 4. a patient's reservations  Query gsi1 PATIENT#<patientId>, by start, and the same for every id
+ *                              the unexpired aliases under PATIENTALIAS#<patientId> name
  * 5. pending reservations   Query PENDING, sk < <cut-off instant>
  * 6. lapsed holds           Query HOLD, sk < <now>
  * 7. releases to verify     Query RELEASECHECK, sk < <now> (written with a release made without the provider's answer)
@@ -60,7 +72,14 @@ import {
  * and in reads, never by waiting for TTL: DynamoDB deletes expired items
  * lazily. `ttl` is set for clean-up only.
  */
-const reservationKey = (id: string) => ({ pk: `RESERVATION#${id}`, sk: "RESERVATION" });
+export const reservationKey = (id: string) => ({ pk: `RESERVATION#${id}`, sk: "RESERVATION" });
+/** The gsi1 partition of a patient's reservations. */
+export const patientPartition = (patientId: string) => `PATIENT#${patientId}`;
+/** Where an old patient id says which id its reservations carry now. */
+export const patientAliasKey = (oldPatientId: string, patientId: string) => ({
+  pk: `PATIENTALIAS#${oldPatientId}`,
+  sk: patientPartition(patientId),
+});
 const claimKey = (providerInstanceId: string, providerSlotId: string) => ({
   pk: `SLOTCLAIM#${providerInstanceId}#${providerSlotId}`,
   sk: "CLAIM",
@@ -94,15 +113,21 @@ const ttlSeconds = (epochMs: number) => Math.ceil(epochMs / 1000);
 export interface BookingAccessDeps {
   documents: DynamoDBDocumentClient;
   tableName: string;
+  /** Encrypts the personal data of every reservation written, and decrypts it to read it. */
+  cipher: PatientDataCipher;
   now?: () => Date;
 }
 
 export function createBookingAccess({
   documents,
   tableName,
+  cipher,
   now = () => new Date(),
 }: BookingAccessDeps): ServiceImpl<typeof BookingAccessService> {
   const clock = (timestamp: Timestamp | undefined) => (timestamp ? timestampDate(timestamp) : now());
+
+  /** A stored reservation with its personal data decrypted (or, on an item from before encryption, as it is). */
+  const readable = async (item: Record<string, unknown>): Promise<Reservation> => fromItem(item, await storedPersonalData(cipher, item));
 
   const readReservation = async (id: string) => {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: reservationKey(id), ConsistentRead: true }));
@@ -306,7 +331,7 @@ export function createBookingAccess({
       throw error;
     }
     const recorded = await readReservation(id);
-    return create(RecordedReservationSchema, { reservation: fromItem(recorded!) });
+    return create(RecordedReservationSchema, { reservation: await readable(recorded!) });
   }
 
   return {
@@ -326,10 +351,12 @@ export function createBookingAccess({
       const at = clock(request.now);
       const createdAt = at.toISOString();
       const keyExpires = at.getTime() + idempotencyKeyLifetimeMs;
+      const personal = personalDataOf(reservation);
       const item = {
         ...reservationKey(reservation.id),
         ...toItem({ ...reservation, status: ReservationStatus.PENDING }),
-        gsi1pk: `PATIENT#${reservation.patientId}`,
+        patientData: await cipher.encrypt(reservation.id, personal),
+        gsi1pk: patientPartition(reservation.patientId),
         gsi1sk: `${timestampDate(reservation.start).toISOString()}#${reservation.id}`,
         createdAt,
         updatedAt: createdAt,
@@ -410,7 +437,7 @@ export function createBookingAccess({
         // Two writers touched the same items at the same instant (TransactionConflict): the loser may retry.
         throw platformError(ErrorReason.WRITE_CONFLICT, "the reservation collided with a concurrent one; retry");
       }
-      return create(BeginReservationResponseSchema, { outcome: BeginOutcome.STARTED, reservation: fromItem(item) });
+      return create(BeginReservationResponseSchema, { outcome: BeginOutcome.STARTED, reservation: fromItem(item, personal) });
     },
 
     recordHold: (request) =>
@@ -478,7 +505,8 @@ export function createBookingAccess({
       const reservations: Reservation[] = [];
       for (const marker of due) {
         const item = await readReservation(String(marker.reservationId));
-        if (item) reservations.push(fromItem(item));
+        // Checked at the provider by our reference alone: the patient's data is not decrypted for it.
+        if (item) reservations.push(fromItem(item, {}));
       }
       return create(ListReleasesToVerifyResponseSchema, { reservations });
     },
@@ -540,7 +568,8 @@ export function createBookingAccess({
       const reservations: Reservation[] = [];
       for (const marker of markers.slice(0, request.limit || 100)) {
         const item = await readReservation(String(marker.reservationId));
-        if (item && statusFromItem(item.status) === ReservationStatus.CONFIRMED) reservations.push(fromItem(item));
+        // As above: checked by our reference alone, without the patient's data.
+        if (item && statusFromItem(item.status) === ReservationStatus.CONFIRMED) reservations.push(fromItem(item, {}));
       }
       return create(ListUpcomingBookingsResponseSchema, { reservations });
     },
@@ -629,19 +658,24 @@ export function createBookingAccess({
       if (!item || (request.clientId && item.clientId !== request.clientId)) {
         throw platformError(ErrorReason.RESERVATION_NOT_FOUND, `reservation ${request.id} not found`);
       }
-      return create(GetReservationResponseSchema, { reservation: fromItem(item) });
+      return create(GetReservationResponseSchema, { reservation: await readable(item) });
     },
 
     async listPatientReservations(request) {
       if (!request.patientId) throw invalid("patient_id is required");
-      const items = await queryAll(documents, {
-        TableName: tableName,
-        IndexName: gsi1,
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": `PATIENT#${request.patientId}` },
-      });
+      const partitions = await Promise.all(
+        (await currentPatientIds(request.patientId)).map((patientId) =>
+          queryAll(documents, {
+            TableName: tableName,
+            IndexName: gsi1,
+            KeyConditionExpression: "gsi1pk = :pk",
+            ExpressionAttributeValues: { ":pk": patientPartition(patientId) },
+          }),
+        ),
+      );
+      const items = partitions.flat().sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)));
       const mine = request.clientId ? items.filter((item) => item.clientId === request.clientId) : items;
-      return create(ListPatientReservationsResponseSchema, { reservations: mine.map(fromItem) });
+      return create(ListPatientReservationsResponseSchema, { reservations: await Promise.all(mine.map(readable)) });
     },
 
     async listPendingReservations(request) {
@@ -655,6 +689,29 @@ export function createBookingAccess({
     },
   };
 
+  /**
+   * The id itself and every id it is an unexpired alias of (following a
+   * chain, should a secret have been rotated twice within the grace period):
+   * after a migration changed a patient's id, the old one still finds them.
+   */
+  async function currentPatientIds(patientId: string): Promise<string[]> {
+    const at = now().getTime();
+    const ids = [patientId];
+    for (let i = 0; i < ids.length && ids.length < maxAliasHops; i++) {
+      const aliases = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": patientAliasKey(ids[i]!, "").pk },
+      });
+      for (const alias of aliases) {
+        const target = String(alias.patientId);
+        // TTL deletes lapsed aliases days late; the grace period ends on time.
+        if (Number(alias.expiresAt) > at && !ids.includes(target)) ids.push(target);
+      }
+    }
+    return ids;
+  }
+
   /** The reservations a marker partition lists before an instant, still in the given status. */
   async function marked(partition: "PENDING" | "HOLD", before: string, status: ReservationStatus): Promise<Reservation[]> {
     const markers = await queryAll(documents, {
@@ -665,7 +722,7 @@ export function createBookingAccess({
     const reservations: Reservation[] = [];
     for (const marker of markers) {
       const item = await readReservation(String(marker.reservationId));
-      if (item && statusFromItem(item.status) === status) reservations.push(fromItem(item));
+      if (item && statusFromItem(item.status) === status) reservations.push(await readable(item));
     }
     return reservations;
   }
@@ -680,7 +737,7 @@ export function createBookingAccess({
     if (Item.state !== "complete") {
       return create(BeginReservationResponseSchema, {
         outcome: BeginOutcome.IN_PROGRESS,
-        reservation: reservation ? fromItem(reservation) : undefined,
+        reservation: reservation ? await readable(reservation) : undefined,
       });
     }
     if (Item.outcome === "refusal") {
@@ -693,7 +750,7 @@ export function createBookingAccess({
     // The reservation as it is now: a request first answered "still pending" learns how it ended.
     return create(BeginReservationResponseSchema, {
       outcome: BeginOutcome.REPLAY,
-      reservation: reservation ? withoutPatient(fromItem(reservation)) : undefined,
+      reservation: reservation ? withoutPatient(fromItem(reservation, {})) : undefined,
       firstAnswerPending: Item.firstAnswer === "pending",
     });
   }
@@ -719,6 +776,9 @@ interface Transition {
 }
 
 const invalid = (message: string) => platformError(ErrorReason.INVALID_ARGUMENT, message);
+
+/** Aliases followed from one id, at most: a chain longer than rotations within a grace period is a fault, not a patient. */
+const maxAliasHops = 4;
 
 /** Statuses are stored by name ("held"), so that the table reads plainly and survives renumbering. */
 const storedStatus: Record<ReservationStatus, string> = {
@@ -749,6 +809,7 @@ function withoutPatient(reservation: Reservation): Reservation {
   return create(ReservationSchema, { ...reservation, patient: undefined });
 }
 
+/** The reservation's fields that are not personal: everything but the patient and the note. */
 function toItem(r: Reservation) {
   return {
     type: "reservation",
@@ -764,6 +825,12 @@ function toItem(r: Reservation) {
     end: timestampDate(r.end!).toISOString(),
     timeZone: r.timeZone,
     patientId: r.patientId,
+  };
+}
+
+/** What of a reservation is personal, to be encrypted. */
+function personalDataOf(r: Reservation): PersonalData {
+  return {
     patient: r.patient
       ? {
           name: r.patient.name,
@@ -773,13 +840,30 @@ function toItem(r: Reservation) {
           email: r.patient.email,
         }
       : undefined,
-    note: r.note,
+    note: r.note || undefined,
   };
 }
 
-function fromItem(item: Record<string, unknown>): Reservation {
+/**
+ * The personal data of a stored item: decrypted from `patientData`, or as an
+ * item from before encryption holds it in the clear, until the migration has
+ * encrypted it.
+ */
+export async function storedPersonalData(cipher: PatientDataCipher, item: Record<string, unknown>): Promise<PersonalData> {
+  if (!(item.patientData instanceof Uint8Array)) {
+    return { patient: item.patient as PersonalData["patient"], note: typeof item.note === "string" ? item.note : undefined };
+  }
+  try {
+    return await cipher.decrypt(String(item.id), item.patientData);
+  } catch (error) {
+    // Altered, moved from another item, or under a key this process lacks: no caller can act on that; operators must.
+    if (error instanceof PatientDataUnreadable) throw new ConnectError(error.message, Code.DataLoss);
+    throw error;
+  }
+}
+
+function fromItem(item: Record<string, unknown>, personal: PersonalData): Reservation {
   const instant = (field: string) => (typeof item[field] === "string" ? timestampFromDate(new Date(String(item[field]))) : undefined);
-  const patient = item.patient as Record<string, string> | undefined;
   return create(ReservationSchema, {
     id: String(item.id),
     status: statusFromItem(item.status),
@@ -795,8 +879,8 @@ function fromItem(item: Record<string, unknown>): Reservation {
     holdExpiresAt: instant("holdExpiresAt"),
     timeZone: String(item.timeZone ?? ""),
     patientId: String(item.patientId ?? ""),
-    patient: patient ? create(PatientSchema, patient) : undefined,
-    note: String(item.note ?? ""),
+    patient: personal.patient ? create(PatientSchema, personal.patient) : undefined,
+    note: personal.note ?? "",
     providerBookingRef: String(item.providerBookingRef ?? ""),
     statusReason: String(item.statusReason ?? ""),
     idempotencyKey: String(item.idempotencyKey ?? ""),

@@ -299,7 +299,7 @@ describe("reservations over REST", () => {
   const body = {
     slotId: "abc.def",
     treatmentId: "dental-checkup",
-    patient: { name: "Anna", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" },
+    patient: { name: "Anna", personalIdentityNumber: "19900101-1239", phone: "0701234567", email: "anna@example.se" },
   };
   const post = (payload: unknown, key = "key-1") =>
     app!.inject({ method: "POST", url: "/v1/reservations", headers: { ...auth, "idempotency-key": key }, payload: payload as object });
@@ -324,7 +324,7 @@ describe("reservations over REST", () => {
       localStart: "2026-03-29T10:00:00+02:00",
       holdExpiresAt: "2026-03-20T10:10:00.000Z",
     });
-    expect(creates[0]).toMatchObject({ idempotencyKey: "key-1", slotId: "abc.def", patient: { personalIdentityNumber: "19900101-1234" } });
+    expect(creates[0]).toMatchObject({ idempotencyKey: "key-1", slotId: "abc.def", patient: { personalIdentityNumber: "19900101-1239" } });
   });
 
   it("answers 202 while the provider's answer is still being verified", async () => {
@@ -348,7 +348,7 @@ describe("reservations over REST", () => {
     });
     await post(body);
     await post({
-      patient: { email: "anna@example.se", phone: "0701234567", personalIdentityNumber: "19900101-1234", name: "Anna" },
+      patient: { email: "anna@example.se", phone: "0701234567", personalIdentityNumber: "19900101-1239", name: "Anna" },
       treatmentId: "dental-checkup",
       slotId: "abc.def",
     });
@@ -395,6 +395,22 @@ describe("reservations over REST", () => {
     const response = await post({ ...body, patient: { ...body.patient, email: "not-an-email" } });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { name: string }) => e.name)).toContain("body.patient.email");
+  });
+
+  it("names the personal identity number when the manager refuses it, as a 400 validation problem", async () => {
+    await apiWith({
+      createReservation: () => {
+        throw platformError(ErrorReason.INVALID_ARGUMENT, "the personal identity number has a wrong check digit", {
+          field: "patient.personal_identity_number",
+        });
+      },
+    });
+    const response = await post({ ...body, patient: { ...body.patient, personalIdentityNumber: "19900101-1234" } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: "validation",
+      errors: [{ name: "body.patient.personalIdentityNumber", reason: "the personal identity number has a wrong check digit" }],
+    });
   });
 
   it("confirms, cancels, looks up and lists through the manager", async () => {

@@ -4,7 +4,16 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { demoSecretValues, loadSecrets, readSecret, requiredSecret, rotatingSecret, SecretError, secretVariables } from "./secrets.js";
+import {
+  demoSecretValues,
+  loadSecrets,
+  patientDataKeySource,
+  readSecret,
+  requiredSecret,
+  rotatingSecret,
+  SecretError,
+  secretVariables,
+} from "./secrets.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const topologyEnv = (JSON.parse(readFileSync(path.join(root, "topology.json"), "utf8")) as { env: Record<string, string> }).env;
@@ -84,5 +93,27 @@ describe("secrets", () => {
 
   it("need no AWS at all when no secret is in Secrets Manager", async () => {
     expect(await loadSecrets({ BP_PLATFORM_TOKEN: "local" })).toEqual([]);
+  });
+});
+
+describe("the key to patients' data", () => {
+  const keyArn = "arn:aws:kms:eu-north-1:123456789012:key/0b6f2a9e-0000-4000-8000-000000000000";
+
+  it("is a key file outside production, .data/patient-data.key unless BP_PATIENT_DATA_KEY_FILE says otherwise", () => {
+    expect(patientDataKeySource({})).toEqual({ kind: "key-file", path: ".data/patient-data.key" });
+    expect(patientDataKeySource({ BP_PATIENT_DATA_KEY_FILE: "/tmp/k" })).toEqual({ kind: "key-file", path: "/tmp/k" });
+    expect(patientDataKeySource({ BP_PATIENT_DATA_KEY_ARN: keyArn })).toEqual({ kind: "kms", keyArn });
+  });
+
+  it("is a KMS key in production, which refuses a key file and says so", () => {
+    expect(patientDataKeySource(production({ BP_PATIENT_DATA_KEY_ARN: keyArn }))).toEqual({ kind: "kms", keyArn });
+    expect(() => patientDataKeySource(production({}))).toThrow(/^BP_PATIENT_DATA_KEY_ARN is not set/);
+    expect(() => patientDataKeySource(production({ BP_PATIENT_DATA_KEY_FILE: ".data/patient-data.key" }))).toThrow(
+      /^BP_PATIENT_DATA_KEY_FILE is set; production encrypts patient data under a KMS key only/,
+    );
+  });
+
+  it("is one key: both set is refused anywhere rather than one silently winning", () => {
+    expect(() => patientDataKeySource({ BP_PATIENT_DATA_KEY_ARN: keyArn, BP_PATIENT_DATA_KEY_FILE: "/tmp/k" })).toThrow(SecretError);
   });
 });

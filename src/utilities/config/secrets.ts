@@ -70,6 +70,33 @@ export function assertNoDevelopmentKeyInProduction(env: NodeJS.ProcessEnv = proc
   if (isProduction(env) && env.BP_DEV_API_KEY) throw new SecretError("BP_DEV_API_KEY is set; a development key is refused in production");
 }
 
+/** The local default for the patient data key file, relative to the working directory (the repository for `npm start`). */
+export const defaultPatientDataKeyFile = ".data/patient-data.key";
+
+export type PatientDataKeySource = { kind: "kms"; keyArn: string } | { kind: "key-file"; path: string };
+
+/**
+ * Which key encrypts patients' data: a KMS key (BP_PATIENT_DATA_KEY_ARN), or
+ * outside production a key file (BP_PATIENT_DATA_KEY_FILE, default
+ * .data/patient-data.key). Production refuses a key file: a key in a file
+ * can be copied with the disk or the image, unseen; a KMS key never leaves
+ * KMS and every use of it is logged.
+ */
+export function patientDataKeySource(env: NodeJS.ProcessEnv = process.env): PatientDataKeySource {
+  const keyArn = env.BP_PATIENT_DATA_KEY_ARN;
+  const keyFile = env.BP_PATIENT_DATA_KEY_FILE;
+  if (keyArn && keyFile) {
+    throw new SecretError(
+      "BP_PATIENT_DATA_KEY_ARN and BP_PATIENT_DATA_KEY_FILE are both set; patient data is encrypted under one key: unset one",
+    );
+  }
+  if (isProduction(env)) {
+    if (keyFile) throw new SecretError("BP_PATIENT_DATA_KEY_FILE is set; production encrypts patient data under a KMS key only");
+    if (!keyArn) throw new SecretError("BP_PATIENT_DATA_KEY_ARN is not set (the KMS key that encrypts patient data); production needs one");
+  }
+  return keyArn ? { kind: "kms", keyArn } : { kind: "key-file", path: keyFile || defaultPatientDataKeyFile };
+}
+
 type SecretsClient = { getSecretValue(secretId: string): Promise<string | undefined> };
 
 /**

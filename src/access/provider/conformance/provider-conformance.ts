@@ -29,7 +29,7 @@ export interface ConformanceSubject {
 
 const patient: BookingPatient = {
   name: "Conformance Patient",
-  personalIdentityNumber: "19900101-1234",
+  personalIdentityNumber: "19900101-1239",
   dateOfBirth: "1990-01-01",
   phone: "0701234567",
   email: "conformance@example.se",

@@ -1,12 +1,15 @@
 import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ConnectError } from "@connectrpc/connect";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Static, Type } from "typebox";
 import { ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import type { ReservationResult } from "../../../managers/booking/v1/booking_manager_pb.js";
+import { ErrorReason, hasReason, metadataOf } from "../../../utilities/errors/platform-error.js";
 import { principalOf } from "../auth/authenticate.js";
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
+import { validationProblem } from "../problems/problem-details.js";
 import {
   alwaysPossible,
   authenticated,
@@ -91,21 +94,25 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     },
     async (request, reply) => {
       const { slotId, treatmentId, patient, note } = request.body;
-      const result = await bookingManager.createReservation({
-        clientId: principalOf(request).clientId,
-        idempotencyKey: request.headers["idempotency-key"],
-        requestHash: hashBody(request.body),
-        slotId,
-        treatmentId,
-        patient: {
-          name: patient.name,
-          personalIdentityNumber: patient.personalIdentityNumber ?? "",
-          dateOfBirth: patient.dateOfBirth ?? "",
-          phone: patient.phone,
-          email: patient.email,
-        },
-        note: note ?? "",
-      });
+      const result = await bookingManager
+        .createReservation({
+          clientId: principalOf(request).clientId,
+          idempotencyKey: request.headers["idempotency-key"],
+          requestHash: hashBody(request.body),
+          slotId,
+          treatmentId,
+          patient: {
+            name: patient.name,
+            personalIdentityNumber: patient.personalIdentityNumber ?? "",
+            dateOfBirth: patient.dateOfBirth ?? "",
+            phone: patient.phone,
+            email: patient.email,
+          },
+          note: note ?? "",
+        })
+        .catch((error: unknown) => {
+          throw namingTheBodyField(error);
+        });
       if (result.replayed) reply.header("idempotent-replayed", "true");
       const body = toReservation(result);
       // A replay answers as the first answer did (202 while the provider was silent), with the reservation as it is now.
@@ -289,6 +296,20 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
     },
   );
 };
+
+/** The request's fields as the booking manager's contract names them (INVALID_ARGUMENT's `field`), and as the caller wrote them. */
+const bodyFields: Record<string, string> = {
+  slot_id: "body.slotId",
+  treatment_id: "body.treatmentId",
+  patient: "body.patient",
+  "patient.personal_identity_number": "body.patient.personalIdentityNumber",
+};
+
+/** A field the booking manager refused (the schema lets a personnummer's form through; the manager checks the number) is named as the caller sent it. */
+function namingTheBodyField(error: unknown): unknown {
+  const field = hasReason(error, ErrorReason.INVALID_ARGUMENT) ? bodyFields[metadataOf(error).field ?? ""] : undefined;
+  return field ? validationProblem(field, ConnectError.from(error).rawMessage) : error;
+}
 
 /**
  * Same body, same hash, whatever the key order or spacing the client used. The

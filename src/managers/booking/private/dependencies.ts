@@ -14,7 +14,8 @@ export interface BookingManagerDeps {
   providerAccess: Client<typeof ProviderAccessService>;
   availabilityEngine: Client<typeof AvailabilityEngineService>;
   reservationEngine: Client<typeof ReservationEngineService>;
-  patientId: (patient: { personalIdentityNumber?: string; dateOfBirth?: string; email?: string }) => string;
+  /** `at`: when the patient's number was given (a ten-digit number's century depends on it). */
+  patientId: (patient: { personalIdentityNumber?: string; dateOfBirth?: string; email?: string }, at: Date) => string;
   log: Pick<Logger, "info" | "warn" | "error">;
   now?: () => Date;
   newId?: () => string;

@@ -58,7 +58,7 @@ export const offering = create(OfferingSchema, {
   providerClinicCode: "ODEN",
   providerTreatmentCode: "CHK",
 });
-export const patient = { name: "Anna Andersson", personalIdentityNumber: "19900101-1234", phone: "0701234567", email: "anna@example.se" };
+export const patient = { name: "Anna Andersson", personalIdentityNumber: "19900101-1239", phone: "0701234567", email: "anna@example.se" };
 
 type BookingInit = MessageInitShape<typeof ProviderBookingSchema>;
 type Step<Request> = (request: Request) => BookingInit | Promise<BookingInit>;
@@ -448,13 +448,17 @@ export function createHarness() {
     });
   });
   let ids = 0;
+  const patientIdsAsked: Array<{ personalIdentityNumber?: string; at: Date }> = [];
   const impl = createBookingManager({
     catalogAccess: createClient(CatalogAccessService, transport),
     bookingAccess: createClient(BookingAccessService, transport),
     providerAccess: createClient(ProviderAccessService, transport),
     availabilityEngine: createClient(AvailabilityEngineService, transport),
     reservationEngine: createClient(ReservationEngineService, transport),
-    patientId: () => "pat_anna",
+    patientId: (who, at) => {
+      patientIdsAsked.push({ personalIdentityNumber: who.personalIdentityNumber, at });
+      return "pat_anna";
+    },
     log: {
       info: () => undefined,
       warn: (...args: unknown[]) => void warnings.push(String(args.at(-1))),
@@ -477,8 +481,8 @@ export function createHarness() {
     return id;
   };
   let keys = 0;
-  const reserve = (slot = slotId(), idempotencyKey = `key-${++keys}`, requestHash = "hash") =>
-    manager.createReservation({ clientId: "vaarden", idempotencyKey, requestHash, slotId: slot, treatmentId: treatment.id, patient });
+  const reserve = (slot = slotId(), idempotencyKey = `key-${++keys}`, requestHash = "hash", who: typeof patient = patient) =>
+    manager.createReservation({ clientId: "vaarden", idempotencyKey, requestHash, slotId: slot, treatmentId: treatment.id, patient: who });
 
   return {
     manager,
@@ -488,6 +492,8 @@ export function createHarness() {
     warnings,
     slotId,
     reserve,
+    /** What the patient id was derived from, each time one was. */
+    patientIdsAsked,
     /** Moves the clock on. */
     later(ms: number) {
       now = new Date(now.getTime() + ms);

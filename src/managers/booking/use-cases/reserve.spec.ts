@@ -2,8 +2,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ProviderBookingStatus } from "../../../access/provider/v1/provider_access_pb.js";
 import { ReservationStatus } from "../../../contracts/v1/booking_pb.js";
-import { ErrorReason, platformError, reasonOf } from "../../../utilities/errors/platform-error.js";
-import { createHarness, FakeRules, failure } from "../testing/fake-layers.js";
+import { ErrorReason, metadataOf, platformError, reasonOf } from "../../../utilities/errors/platform-error.js";
+import { createHarness, FakeRules, failure, patient } from "../testing/fake-layers.js";
 
 const slotGone = () =>
   platformError(ErrorReason.SLOT_UNAVAILABLE, "provider kb no longer has the slot: HTTP 409 for /api/v2/holds", {
@@ -26,6 +26,31 @@ describe("reserving a slot", () => {
     const { reservation } = await reserve();
     expect(reservation?.status).toBe(ReservationStatus.CONFIRMED);
     expect(provider.called("book")).toHaveLength(1);
+  });
+
+  it.each([
+    ["a wrong check digit", "19900101-1234"],
+    ["the all-nines number", "99999999-9999"],
+    ["a date that is not one", "19900230-1233"],
+  ])("refuses a personal identity number with %s, naming the field, before anything is reserved or asked", async (_case, number) => {
+    const { reserve, slotId, provider, bookings, patientIdsAsked } = createHarness();
+    const error = await failure(reserve(slotId(), "key-a", "hash", { ...patient, personalIdentityNumber: number }));
+    expect(reasonOf(error)).toBe(ErrorReason.INVALID_ARGUMENT);
+    expect(metadataOf(error)).toEqual({ field: "patient.personal_identity_number" });
+    expect(ConnectError.from(error).rawMessage).not.toContain(number.slice(-4));
+    expect(provider.calls).toEqual([]);
+    expect(bookings.reservations.size).toBe(0);
+    expect(patientIdsAsked).toEqual([]);
+  });
+
+  it("keeps and hands on the personal identity number in its twelve-digit form, the patient id derived from that", async () => {
+    const { reserve, slotId, provider, stored, patientIdsAsked } = createHarness();
+    provider.capabilities = { supportsHold: false, bookingMode: "api" };
+    // Tolvan Tolvansson, 100 or older on the day: `+` puts him in 1912, not 2012.
+    await reserve(slotId(), "key-a", "hash", { ...patient, personalIdentityNumber: "121212+1212" });
+    expect(stored("res_1").patient?.personalIdentityNumber).toBe("19121212-1212");
+    expect(provider.called("book")[0]?.request).toMatchObject({ patient: { personalIdentityNumber: "19121212-1212" } });
+    expect(patientIdsAsked).toEqual([{ personalIdentityNumber: "19121212-1212", at: new Date("2026-12-01T09:00:00Z") }]);
   });
 
   it("refuses a slot id this platform did not hand out, without asking anyone", async () => {
@@ -91,7 +116,7 @@ describe("reserving a slot", () => {
       requestHash: "hash-2",
       slotId: slotId("slot-2"),
       treatmentId: "dental-checkup",
-      patient: { name: "Bo", personalIdentityNumber: "19850505-1235", phone: "0707654321", email: "bo@example.se" },
+      patient: { name: "Bo", personalIdentityNumber: "19850505-1238", phone: "0707654321", email: "bo@example.se" },
     });
     expect(other.replayed).toBe(false);
     expect(other.reservation?.clientId).toBe("another-marketplace");

@@ -2,8 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { BeginOutcome, RefusalSchema } from "../../../access/booking/v1/booking_access_pb.js";
 import { type ProviderBooking, ProviderBookingStatus } from "../../../access/provider/v1/provider_access_pb.js";
-import { type Reservation, ReservationSchema, ReservationStatus } from "../../../contracts/v1/booking_pb.js";
+import { PatientSchema, type Reservation, ReservationSchema, ReservationStatus } from "../../../contracts/v1/booking_pb.js";
 import { ErrorReason, hasReason, platformError, reasonOf } from "../../../utilities/errors/platform-error.js";
+import { readPersonalIdentityNumber } from "../../../utilities/security/personal-identity-number.js";
 import type { UseCaseDeps } from "../private/dependencies.js";
 import { asCallerError, cancelAtProvider, providerCertainlyDidNotTakeIt } from "../private/provider-failures.js";
 import { loadReservation, reservationResult, statusLabel, toBookingPatient } from "../private/reservation-result.js";
@@ -33,6 +34,13 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
   if (!patient?.name || !patient.phone || !patient.email) throw invalid("patient name, phone and email are required", "patient");
   if (!patient.personalIdentityNumber && !patient.dateOfBirth) {
     throw invalid("patient needs a personal identity number or a date of birth", "patient");
+  }
+  // Kept and handed on in its twelve-digit form: ten digits lose the century once the reservation is a year old.
+  let who = patient;
+  if (patient.personalIdentityNumber) {
+    const reading = readPersonalIdentityNumber(patient.personalIdentityNumber, at);
+    if (!reading.valid) throw invalid(`the personal identity number ${reading.problem}`, personalIdentityNumberField);
+    who = create(PatientSchema, { ...patient, personalIdentityNumber: reading.number.formatted });
   }
 
   // 1. The slot, the clinic's offering, the rules, and whether the provider takes bookings through us at all.
@@ -76,8 +84,8 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
       start: slot.start,
       end: slot.end,
       timeZone: offering.timeZone,
-      patientId: deps.patientId(patient),
-      patient,
+      patientId: deps.patientId(who, at),
+      patient: who,
       note: request.note,
     }),
     idempotencyKey: request.idempotencyKey,
@@ -113,7 +121,7 @@ export async function reserve(deps: UseCaseDeps, request: CreateReservationReque
           providerInstanceId: slot.providerInstanceId,
           providerSlotId: slot.providerSlotId,
           reference: pending.id,
-          patient: toBookingPatient(patient),
+          patient: toBookingPatient(who),
           note: request.note,
         });
   } catch (error) {
@@ -212,3 +220,5 @@ async function answerLateProvider(deps: UseCaseDeps, released: Reservation, book
 }
 
 const invalid = (message: string, field: string) => platformError(ErrorReason.INVALID_ARGUMENT, message, { field });
+/** The field of CreateReservationRequest, as INVALID_ARGUMENT's metadata names it. */
+const personalIdentityNumberField = "patient.personal_identity_number";
