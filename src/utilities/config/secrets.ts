@@ -70,7 +70,7 @@ export function assertNoDevelopmentKeyInProduction(env: NodeJS.ProcessEnv = proc
   if (isProduction(env) && env.BP_DEV_API_KEY) throw new SecretError("BP_DEV_API_KEY is set; a development key is refused in production");
 }
 
-type SecretsClient = { getSecretValue(secretId: string): Promise<string | undefined> };
+export type SecretsClient = { getSecretValue(secretId: string): Promise<string | undefined> };
 
 /**
  * Reads every `<NAME>_SECRET_ID` of the environment from AWS Secrets Manager
@@ -92,7 +92,8 @@ export async function loadSecrets(env: NodeJS.ProcessEnv = process.env, client?:
   return loaded;
 }
 
-async function secretsManagerClient(env: NodeJS.ProcessEnv): Promise<SecretsClient> {
+/** A reader of AWS Secrets Manager secrets (by ARN or name), in the environment's region. */
+export async function secretsManagerClient(env: NodeJS.ProcessEnv = process.env): Promise<SecretsClient> {
   const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
   const client = new SecretsManagerClient({
     region: env.AWS_REGION,

@@ -12,6 +12,10 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ProviderSlot, TimeWindow } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { ProviderCatalog, ProviderCatalogSchema } from "../../../contracts/v1/provider_catalog_pb.js";
+import { file_contracts_v1_provider_catalog } from "../../../contracts/v1/provider_catalog_pb.js";
+import type { InstanceRecord, InstanceRecordSchema, InstanceSpec, InstanceState } from "../../../contracts/v1/provider_instance_pb.js";
+import { file_contracts_v1_provider_instance } from "../../../contracts/v1/provider_instance_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -20,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/provider/v1/provider_access.proto.
  */
 export const file_access_provider_v1_provider_access: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIp8BCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKEkZpbmRCb29raW5nUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiSwoTRmluZEJvb2tpbmdSZXNwb25zZRI0Cgdib29raW5nGAEgASgLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyKdAQoURmluZE9wZW5TbG90c1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfY2xpbmljX2NvZGUYAiABKAkSHwoXcHJvdmlkZXJfdHJlYXRtZW50X2NvZGUYAyABKAkSKAoGd2luZG93GAQgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3ciQgoVRmluZE9wZW5TbG90c1Jlc3BvbnNlEikKBXNsb3RzGAEgAygLMhouY29udHJhY3RzLnYxLlByb3ZpZGVyU2xvdCIaChhEZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QidwoMQ2FwYWJpbGl0aWVzEhUKDXN1cHBvcnRzX2hvbGQYASABKAgSFAoMYm9va2luZ19tb2RlGAIgASgJEhMKC2FzeW5jX3dyaXRlGAMgASgIEhQKDHB1c2hfY2hhbmdlcxgEIAEoCBIPCgdjYXRhbG9nGAUgASgIIn4KEFByb3ZpZGVySW5zdGFuY2USCgoCaWQYASABKAkSDwoHYWRhcHRlchgCIAEoCRI2CgxjYXBhYmlsaXRpZXMYAyABKAsyIC5hY2Nlc3MucHJvdmlkZXIudjEuQ2FwYWJpbGl0aWVzEhUKDWNpcmN1aXRfc3RhdGUYBCABKAkiVAoZRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRI3Cglwcm92aWRlcnMYASADKAsyJC5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJJbnN0YW5jZSqtAQoVUHJvdmlkZXJCb29raW5nU3RhdHVzEicKI1BST1ZJREVSX0JPT0tJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIAocUFJPVklERVJfQk9PS0lOR19TVEFUVVNfSEVMRBABEiIKHlBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0JPT0tFRBACEiUKIVBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0NBTkNFTExFRBADMrcFChVQcm92aWRlckFjY2Vzc1NlcnZpY2USZAoNRmluZE9wZW5TbG90cxIoLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kT3BlblNsb3RzUmVzcG9uc2UScAoRRGVzY3JpYmVQcm92aWRlcnMSLC5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0Gi0uYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USVAoISG9sZFNsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuSG9sZFNsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJaCgtDb25maXJtSG9sZBImLmFjY2Vzcy5wcm92aWRlci52MS5Db25maXJtSG9sZFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nElQKCEJvb2tTbG90EiMuYWNjZXNzLnByb3ZpZGVyLnYxLkJvb2tTbG90UmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoNQ2FuY2VsQm9va2luZxIoLmFjY2Vzcy5wcm92aWRlci52MS5DYW5jZWxCb29raW5nUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSXgoLRmluZEJvb2tpbmcSJi5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXF1ZXN0GicuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRCb29raW5nUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIp8BCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKEkZpbmRCb29raW5nUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiSwoTRmluZEJvb2tpbmdSZXNwb25zZRI0Cgdib29raW5nGAEgASgLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyKdAQoURmluZE9wZW5TbG90c1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfY2xpbmljX2NvZGUYAiABKAkSHwoXcHJvdmlkZXJfdHJlYXRtZW50X2NvZGUYAyABKAkSKAoGd2luZG93GAQgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3ciQgoVRmluZE9wZW5TbG90c1Jlc3BvbnNlEikKBXNsb3RzGAEgAygLMhouY29udHJhY3RzLnYxLlByb3ZpZGVyU2xvdCIaChhEZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QidwoMQ2FwYWJpbGl0aWVzEhUKDXN1cHBvcnRzX2hvbGQYASABKAgSFAoMYm9va2luZ19tb2RlGAIgASgJEhMKC2FzeW5jX3dyaXRlGAMgASgIEhQKDHB1c2hfY2hhbmdlcxgEIAEoCBIPCgdjYXRhbG9nGAUgASgIIqoBChBQcm92aWRlckluc3RhbmNlEgoKAmlkGAEgASgJEg8KB2FkYXB0ZXIYAiABKAkSNgoMY2FwYWJpbGl0aWVzGAMgASgLMiAuYWNjZXNzLnByb3ZpZGVyLnYxLkNhcGFiaWxpdGllcxIVCg1jaXJjdWl0X3N0YXRlGAQgASgJEioKBXN0YXRlGAUgASgOMhsuY29udHJhY3RzLnYxLkluc3RhbmNlU3RhdGUiVAoZRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRI3Cglwcm92aWRlcnMYASADKAsyJC5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJJbnN0YW5jZSIVChNMaXN0QWRhcHRlcnNSZXF1ZXN0IigKFExpc3RBZGFwdGVyc1Jlc3BvbnNlEhAKCGFkYXB0ZXJzGAEgAygJImMKFFByb2JlSW5zdGFuY2VSZXF1ZXN0EioKBHNwZWMYASABKAsyGi5jb250cmFjdHMudjEuSW5zdGFuY2VTcGVjSAASFQoLaW5zdGFuY2VfaWQYAiABKAlIAEIICgZ0YXJnZXQipwIKC1Byb2JlUmVwb3J0EjYKDGNhcGFiaWxpdGllcxgBIAEoCzIgLmFjY2Vzcy5wcm92aWRlci52MS5DYXBhYmlsaXRpZXMSLgoHY2F0YWxvZxgCIAEoCzIdLmNvbnRyYWN0cy52MS5Qcm92aWRlckNhdGFsb2cSGgoSc2FtcGxlX2NsaW5pY19jb2RlGAMgASgJEh0KFXNhbXBsZV90cmVhdG1lbnRfY29kZRgEIAEoCRIvCg1zYW1wbGVfd2luZG93GAUgASgLMhguY29udHJhY3RzLnYxLlRpbWVXaW5kb3cSMAoMc2FtcGxlX3Nsb3RzGAYgAygLMhouY29udHJhY3RzLnYxLlByb3ZpZGVyU2xvdBISCgplbGFwc2VkX21zGAcgASgFIkMKF1JlZ2lzdGVySW5zdGFuY2VSZXF1ZXN0EigKBHNwZWMYASABKAsyGi5jb250cmFjdHMudjEuSW5zdGFuY2VTcGVjIkEKFVVwZGF0ZUluc3RhbmNlUmVxdWVzdBIoCgRzcGVjGAEgASgLMhouY29udHJhY3RzLnYxLkluc3RhbmNlU3BlYyI7ChRQYXVzZUluc3RhbmNlUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiPAoVUmVzdW1lSW5zdGFuY2VSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI8ChVSZXRpcmVJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIikKEkdldEluc3RhbmNlUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCSIWChRMaXN0SW5zdGFuY2VzUmVxdWVzdCJIChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USLwoJaW5zdGFuY2VzGAEgAygLMhwuY29udHJhY3RzLnYxLkluc3RhbmNlUmVjb3JkIjEKGlJlYWRQcm92aWRlckNhdGFsb2dSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJIi8KGEdldEluc3RhbmNlSGVhbHRoUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCSI7Cg5FcnJvcktpbmRDb3VudBIMCgRraW5kGAEgASgJEg0KBWNvdW50GAIgASgFEgwKBHJhdGUYAyABKAEiZQoJQ2FsbEVycm9yEiYKAmF0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRraW5kGAIgASgJEhEKCW9wZXJhdGlvbhgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIu0CCg5JbnN0YW5jZUhlYWx0aBITCgtpbnN0YW5jZV9pZBgBIAEoCRIqCgVzdGF0ZRgCIAEoDjIbLmNvbnRyYWN0cy52MS5JbnN0YW5jZVN0YXRlEhUKDWNpcmN1aXRfc3RhdGUYAyABKAkSFgoOd2luZG93X3NlY29uZHMYBCABKAUSDQoFY2FsbHMYBSABKAUSEAoIZmFpbHVyZXMYBiABKAUSDgoGcDUwX21zGAcgASgBEg4KBnA5MF9tcxgIIAEoARIOCgZwOTlfbXMYCSABKAESMgoGZXJyb3JzGAogAygLMiIuYWNjZXNzLnByb3ZpZGVyLnYxLkVycm9yS2luZENvdW50EjEKCmxhc3RfZXJyb3IYCyABKAsyHS5hY2Nlc3MucHJvdmlkZXIudjEuQ2FsbEVycm9yEjMKD2xhc3Rfc3VjY2Vzc19hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqrQEKFVByb3ZpZGVyQm9va2luZ1N0YXR1cxInCiNQUk9WSURFUl9CT09LSU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiAKHFBST1ZJREVSX0JPT0tJTkdfU1RBVFVTX0hFTEQQARIiCh5QUk9WSURFUl9CT09LSU5HX1NUQVRVU19CT09LRUQQAhIlCiFQUk9WSURFUl9CT09LSU5HX1NUQVRVU19DQU5DRUxMRUQQAzLHDQoVUHJvdmlkZXJBY2Nlc3NTZXJ2aWNlEmQKDUZpbmRPcGVuU2xvdHMSKC5hY2Nlc3MucHJvdmlkZXIudjEuRmluZE9wZW5TbG90c1JlcXVlc3QaKS5hY2Nlc3MucHJvdmlkZXIudjEuRmluZE9wZW5TbG90c1Jlc3BvbnNlEnAKEURlc2NyaWJlUHJvdmlkZXJzEiwuYWNjZXNzLnByb3ZpZGVyLnYxLkRlc2NyaWJlUHJvdmlkZXJzUmVxdWVzdBotLmFjY2Vzcy5wcm92aWRlci52MS5EZXNjcmliZVByb3ZpZGVyc1Jlc3BvbnNlElQKCEhvbGRTbG90EiMuYWNjZXNzLnByb3ZpZGVyLnYxLkhvbGRTbG90UmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSWgoLQ29uZmlybUhvbGQSJi5hY2Nlc3MucHJvdmlkZXIudjEuQ29uZmlybUhvbGRSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJUCghCb29rU2xvdBIjLmFjY2Vzcy5wcm92aWRlci52MS5Cb29rU2xvdFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEl4KDUNhbmNlbEJvb2tpbmcSKC5hY2Nlc3MucHJvdmlkZXIudjEuQ2FuY2VsQm9va2luZ1JlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEl4KC0ZpbmRCb29raW5nEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRCb29raW5nUmVxdWVzdBonLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kQm9va2luZ1Jlc3BvbnNlEmEKDExpc3RBZGFwdGVycxInLmFjY2Vzcy5wcm92aWRlci52MS5MaXN0QWRhcHRlcnNSZXF1ZXN0GiguYWNjZXNzLnByb3ZpZGVyLnYxLkxpc3RBZGFwdGVyc1Jlc3BvbnNlEloKDVByb2JlSW5zdGFuY2USKC5hY2Nlc3MucHJvdmlkZXIudjEuUHJvYmVJbnN0YW5jZVJlcXVlc3QaHy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvYmVSZXBvcnQSXQoQUmVnaXN0ZXJJbnN0YW5jZRIrLmFjY2Vzcy5wcm92aWRlci52MS5SZWdpc3Rlckluc3RhbmNlUmVxdWVzdBocLmNvbnRyYWN0cy52MS5JbnN0YW5jZVJlY29yZBJZCg5VcGRhdGVJbnN0YW5jZRIpLmFjY2Vzcy5wcm92aWRlci52MS5VcGRhdGVJbnN0YW5jZVJlcXVlc3QaHC5jb250cmFjdHMudjEuSW5zdGFuY2VSZWNvcmQSVwoNUGF1c2VJbnN0YW5jZRIoLmFjY2Vzcy5wcm92aWRlci52MS5QYXVzZUluc3RhbmNlUmVxdWVzdBocLmNvbnRyYWN0cy52MS5JbnN0YW5jZVJlY29yZBJZCg5SZXN1bWVJbnN0YW5jZRIpLmFjY2Vzcy5wcm92aWRlci52MS5SZXN1bWVJbnN0YW5jZVJlcXVlc3QaHC5jb250cmFjdHMudjEuSW5zdGFuY2VSZWNvcmQSWQoOUmV0aXJlSW5zdGFuY2USKS5hY2Nlc3MucHJvdmlkZXIudjEuUmV0aXJlSW5zdGFuY2VSZXF1ZXN0GhwuY29udHJhY3RzLnYxLkluc3RhbmNlUmVjb3JkElMKC0dldEluc3RhbmNlEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkdldEluc3RhbmNlUmVxdWVzdBocLmNvbnRyYWN0cy52MS5JbnN0YW5jZVJlY29yZBJkCg1MaXN0SW5zdGFuY2VzEiguYWNjZXNzLnByb3ZpZGVyLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GikuYWNjZXNzLnByb3ZpZGVyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJkChNSZWFkUHJvdmlkZXJDYXRhbG9nEi4uYWNjZXNzLnByb3ZpZGVyLnYxLlJlYWRQcm92aWRlckNhdGFsb2dSZXF1ZXN0Gh0uY29udHJhY3RzLnYxLlByb3ZpZGVyQ2F0YWxvZxJlChFHZXRJbnN0YW5jZUhlYWx0aBIsLmFjY2Vzcy5wcm92aWRlci52MS5HZXRJbnN0YW5jZUhlYWx0aFJlcXVlc3QaIi5hY2Nlc3MucHJvdmlkZXIudjEuSW5zdGFuY2VIZWFsdGhiBnByb3RvMw", [file_contracts_v1_booking, file_contracts_v1_provider_catalog, file_contracts_v1_provider_instance, file_google_protobuf_timestamp]);
 
 /**
  * Who the booking is for, as the provider needs it. Personal data.
@@ -384,6 +388,13 @@ export type ProviderInstance = Message<"access.provider.v1.ProviderInstance"> & 
    * @generated from field: string circuit_state = 4;
    */
   circuitState: string;
+
+  /**
+   * Active or paused (retired instances are not described).
+   *
+   * @generated from field: contracts.v1.InstanceState state = 5;
+   */
+  state: InstanceState;
 };
 
 /**
@@ -409,6 +420,443 @@ export type DescribeProvidersResponse = Message<"access.provider.v1.DescribeProv
  */
 export const DescribeProvidersResponseSchema: GenMessage<DescribeProvidersResponse> = /*@__PURE__*/
   messageDesc(file_access_provider_v1_provider_access, 13);
+
+/**
+ * @generated from message access.provider.v1.ListAdaptersRequest
+ */
+export type ListAdaptersRequest = Message<"access.provider.v1.ListAdaptersRequest"> & {
+};
+
+/**
+ * Describes the message access.provider.v1.ListAdaptersRequest.
+ * Use `create(ListAdaptersRequestSchema)` to create a new message.
+ */
+export const ListAdaptersRequestSchema: GenMessage<ListAdaptersRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 14);
+
+/**
+ * @generated from message access.provider.v1.ListAdaptersResponse
+ */
+export type ListAdaptersResponse = Message<"access.provider.v1.ListAdaptersResponse"> & {
+  /**
+   * @generated from field: repeated string adapters = 1;
+   */
+  adapters: string[];
+};
+
+/**
+ * Describes the message access.provider.v1.ListAdaptersResponse.
+ * Use `create(ListAdaptersResponseSchema)` to create a new message.
+ */
+export const ListAdaptersResponseSchema: GenMessage<ListAdaptersResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 15);
+
+/**
+ * @generated from message access.provider.v1.ProbeInstanceRequest
+ */
+export type ProbeInstanceRequest = Message<"access.provider.v1.ProbeInstanceRequest"> & {
+  /**
+   * @generated from oneof access.provider.v1.ProbeInstanceRequest.target
+   */
+  target: {
+    /**
+     * Not stored: what registering it would find (a dry run).
+     *
+     * @generated from field: contracts.v1.InstanceSpec spec = 1;
+     */
+    value: InstanceSpec;
+    case: "spec";
+  } | {
+    /**
+     * Stored: a connection test.
+     *
+     * @generated from field: string instance_id = 2;
+     */
+    value: string;
+    case: "instanceId";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message access.provider.v1.ProbeInstanceRequest.
+ * Use `create(ProbeInstanceRequestSchema)` to create a new message.
+ */
+export const ProbeInstanceRequestSchema: GenMessage<ProbeInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 16);
+
+/**
+ * @generated from message access.provider.v1.ProbeReport
+ */
+export type ProbeReport = Message<"access.provider.v1.ProbeReport"> & {
+  /**
+   * @generated from field: access.provider.v1.Capabilities capabilities = 1;
+   */
+  capabilities?: Capabilities | undefined;
+
+  /**
+   * @generated from field: contracts.v1.ProviderCatalog catalog = 2;
+   */
+  catalog?: ProviderCatalog | undefined;
+
+  /**
+   * A search for the catalog's first treatment at its first clinic over the
+   * coming week; empty codes when the catalog has nothing to search.
+   *
+   * @generated from field: string sample_clinic_code = 3;
+   */
+  sampleClinicCode: string;
+
+  /**
+   * @generated from field: string sample_treatment_code = 4;
+   */
+  sampleTreatmentCode: string;
+
+  /**
+   * @generated from field: contracts.v1.TimeWindow sample_window = 5;
+   */
+  sampleWindow?: TimeWindow | undefined;
+
+  /**
+   * @generated from field: repeated contracts.v1.ProviderSlot sample_slots = 6;
+   */
+  sampleSlots: ProviderSlot[];
+
+  /**
+   * How long the whole probe took.
+   *
+   * @generated from field: int32 elapsed_ms = 7;
+   */
+  elapsedMs: number;
+};
+
+/**
+ * Describes the message access.provider.v1.ProbeReport.
+ * Use `create(ProbeReportSchema)` to create a new message.
+ */
+export const ProbeReportSchema: GenMessage<ProbeReport> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 17);
+
+/**
+ * @generated from message access.provider.v1.RegisterInstanceRequest
+ */
+export type RegisterInstanceRequest = Message<"access.provider.v1.RegisterInstanceRequest"> & {
+  /**
+   * @generated from field: contracts.v1.InstanceSpec spec = 1;
+   */
+  spec?: InstanceSpec | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.RegisterInstanceRequest.
+ * Use `create(RegisterInstanceRequestSchema)` to create a new message.
+ */
+export const RegisterInstanceRequestSchema: GenMessage<RegisterInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 18);
+
+/**
+ * @generated from message access.provider.v1.UpdateInstanceRequest
+ */
+export type UpdateInstanceRequest = Message<"access.provider.v1.UpdateInstanceRequest"> & {
+  /**
+   * @generated from field: contracts.v1.InstanceSpec spec = 1;
+   */
+  spec?: InstanceSpec | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.UpdateInstanceRequest.
+ * Use `create(UpdateInstanceRequestSchema)` to create a new message.
+ */
+export const UpdateInstanceRequestSchema: GenMessage<UpdateInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 19);
+
+/**
+ * @generated from message access.provider.v1.PauseInstanceRequest
+ */
+export type PauseInstanceRequest = Message<"access.provider.v1.PauseInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.PauseInstanceRequest.
+ * Use `create(PauseInstanceRequestSchema)` to create a new message.
+ */
+export const PauseInstanceRequestSchema: GenMessage<PauseInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 20);
+
+/**
+ * @generated from message access.provider.v1.ResumeInstanceRequest
+ */
+export type ResumeInstanceRequest = Message<"access.provider.v1.ResumeInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ResumeInstanceRequest.
+ * Use `create(ResumeInstanceRequestSchema)` to create a new message.
+ */
+export const ResumeInstanceRequestSchema: GenMessage<ResumeInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 21);
+
+/**
+ * @generated from message access.provider.v1.RetireInstanceRequest
+ */
+export type RetireInstanceRequest = Message<"access.provider.v1.RetireInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.RetireInstanceRequest.
+ * Use `create(RetireInstanceRequestSchema)` to create a new message.
+ */
+export const RetireInstanceRequestSchema: GenMessage<RetireInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 22);
+
+/**
+ * @generated from message access.provider.v1.GetInstanceRequest
+ */
+export type GetInstanceRequest = Message<"access.provider.v1.GetInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.GetInstanceRequest.
+ * Use `create(GetInstanceRequestSchema)` to create a new message.
+ */
+export const GetInstanceRequestSchema: GenMessage<GetInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 23);
+
+/**
+ * @generated from message access.provider.v1.ListInstancesRequest
+ */
+export type ListInstancesRequest = Message<"access.provider.v1.ListInstancesRequest"> & {
+};
+
+/**
+ * Describes the message access.provider.v1.ListInstancesRequest.
+ * Use `create(ListInstancesRequestSchema)` to create a new message.
+ */
+export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 24);
+
+/**
+ * @generated from message access.provider.v1.ListInstancesResponse
+ */
+export type ListInstancesResponse = Message<"access.provider.v1.ListInstancesResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.InstanceRecord instances = 1;
+   */
+  instances: InstanceRecord[];
+};
+
+/**
+ * Describes the message access.provider.v1.ListInstancesResponse.
+ * Use `create(ListInstancesResponseSchema)` to create a new message.
+ */
+export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 25);
+
+/**
+ * @generated from message access.provider.v1.ReadProviderCatalogRequest
+ */
+export type ReadProviderCatalogRequest = Message<"access.provider.v1.ReadProviderCatalogRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ReadProviderCatalogRequest.
+ * Use `create(ReadProviderCatalogRequestSchema)` to create a new message.
+ */
+export const ReadProviderCatalogRequestSchema: GenMessage<ReadProviderCatalogRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 26);
+
+/**
+ * @generated from message access.provider.v1.GetInstanceHealthRequest
+ */
+export type GetInstanceHealthRequest = Message<"access.provider.v1.GetInstanceHealthRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.GetInstanceHealthRequest.
+ * Use `create(GetInstanceHealthRequestSchema)` to create a new message.
+ */
+export const GetInstanceHealthRequestSchema: GenMessage<GetInstanceHealthRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 27);
+
+/**
+ * @generated from message access.provider.v1.ErrorKindCount
+ */
+export type ErrorKindCount = Message<"access.provider.v1.ErrorKindCount"> & {
+  /**
+   * timeout, unavailable, bad-response, rejected, not-found, circuit-open, overloaded …
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+
+  /**
+   * count / calls in the window.
+   *
+   * @generated from field: double rate = 3;
+   */
+  rate: number;
+};
+
+/**
+ * Describes the message access.provider.v1.ErrorKindCount.
+ * Use `create(ErrorKindCountSchema)` to create a new message.
+ */
+export const ErrorKindCountSchema: GenMessage<ErrorKindCount> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 28);
+
+/**
+ * @generated from message access.provider.v1.CallError
+ */
+export type CallError = Message<"access.provider.v1.CallError"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string operation = 3;
+   */
+  operation: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message access.provider.v1.CallError.
+ * Use `create(CallErrorSchema)` to create a new message.
+ */
+export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 29);
+
+/**
+ * Calls to one instance over the last window (at most `window_seconds`, and
+ * at most the last 1000 calls), as the provider access process that answers
+ * saw them: each process keeps its own, in memory.
+ *
+ * @generated from message access.provider.v1.InstanceHealth
+ */
+export type InstanceHealth = Message<"access.provider.v1.InstanceHealth"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: contracts.v1.InstanceState state = 2;
+   */
+  state: InstanceState;
+
+  /**
+   * closed | open | half-open | isolated
+   *
+   * @generated from field: string circuit_state = 3;
+   */
+  circuitState: string;
+
+  /**
+   * @generated from field: int32 window_seconds = 4;
+   */
+  windowSeconds: number;
+
+  /**
+   * @generated from field: int32 calls = 5;
+   */
+  calls: number;
+
+  /**
+   * @generated from field: int32 failures = 6;
+   */
+  failures: number;
+
+  /**
+   * @generated from field: double p50_ms = 7;
+   */
+  p50Ms: number;
+
+  /**
+   * @generated from field: double p90_ms = 8;
+   */
+  p90Ms: number;
+
+  /**
+   * @generated from field: double p99_ms = 9;
+   */
+  p99Ms: number;
+
+  /**
+   * @generated from field: repeated access.provider.v1.ErrorKindCount errors = 10;
+   */
+  errors: ErrorKindCount[];
+
+  /**
+   * @generated from field: access.provider.v1.CallError last_error = 11;
+   */
+  lastError?: CallError | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_success_at = 12;
+   */
+  lastSuccessAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.InstanceHealth.
+ * Use `create(InstanceHealthSchema)` to create a new message.
+ */
+export const InstanceHealthSchema: GenMessage<InstanceHealth> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 30);
 
 /**
  * What the provider says it has under a booking reference.
@@ -514,6 +962,116 @@ export const ProviderAccessService: GenService<{
     methodKind: "unary";
     input: typeof FindBookingRequestSchema;
     output: typeof FindBookingResponseSchema;
+  },
+  /**
+   * --- provider instances: data in the table (docs/data-model.md), seen by
+   * every provider access process within a read of a change (a version stamp
+   * checked on use). Paused instances refuse FindOpenSlots, HoldSlot and
+   * BookSlot with PROVIDER_PAUSED; retired ones with PROVIDER_INSTANCE_UNKNOWN.
+   * The protocols this provider access speaks.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ListAdapters
+   */
+  listAdapters: {
+    methodKind: "unary";
+    input: typeof ListAdaptersRequestSchema;
+    output: typeof ListAdaptersResponseSchema;
+  },
+  /**
+   * Tries an instance, given (not stored: a dry run) or stored (a connection
+   * test), without changing anything: what it can do, its catalog, a sample
+   * search. Fails with ADAPTER_UNKNOWN, CREDENTIALS_UNRESOLVED,
+   * PROVIDER_UNREACHABLE, PROVIDER_CREDENTIALS_REFUSED or
+   * PROVIDER_PROTOCOL_MISMATCH.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ProbeInstance
+   */
+  probeInstance: {
+    methodKind: "unary";
+    input: typeof ProbeInstanceRequestSchema;
+    output: typeof ProbeReportSchema;
+  },
+  /**
+   * Stores a new instance, active. PROVIDER_INSTANCE_EXISTS for an id in use.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.RegisterInstance
+   */
+  registerInstance: {
+    methodKind: "unary";
+    input: typeof RegisterInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * Replaces an instance's settings (not its id, adapter or state).
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.UpdateInstance
+   */
+  updateInstance: {
+    methodKind: "unary";
+    input: typeof UpdateInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.PauseInstance
+   */
+  pauseInstance: {
+    methodKind: "unary";
+    input: typeof PauseInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.ResumeInstance
+   */
+  resumeInstance: {
+    methodKind: "unary";
+    input: typeof ResumeInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.RetireInstance
+   */
+  retireInstance: {
+    methodKind: "unary";
+    input: typeof RetireInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * PROVIDER_INSTANCE_NOT_FOUND for an id never registered.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.GetInstance
+   */
+  getInstance: {
+    methodKind: "unary";
+    input: typeof GetInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.ListInstances
+   */
+  listInstances: {
+    methodKind: "unary";
+    input: typeof ListInstancesRequestSchema;
+    output: typeof ListInstancesResponseSchema;
+  },
+  /**
+   * The provider's own catalog, read now (active and paused instances).
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ReadProviderCatalog
+   */
+  readProviderCatalog: {
+    methodKind: "unary";
+    input: typeof ReadProviderCatalogRequestSchema;
+    output: typeof ProviderCatalogSchema;
+  },
+  /**
+   * How calls to the instance went lately, as this process saw them.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.GetInstanceHealth
+   */
+  getInstanceHealth: {
+    methodKind: "unary";
+    input: typeof GetInstanceHealthRequestSchema;
+    output: typeof InstanceHealthSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_provider_v1_provider_access, 0);
