@@ -3,12 +3,17 @@ import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ProviderClinicSchema, ProviderPractitionerSchema, ProviderTreatmentSchema } from "../../contracts/v1/provider_catalog_pb.js";
+import {
+  ProviderClinicSchema,
+  ProviderPractitionerSchema,
+  ProviderTreatmentSchema,
+  SyncState,
+} from "../../contracts/v1/provider_catalog_pb.js";
 import { createTestTable } from "../../utilities/dynamodb/testing.js";
 import { ErrorReason, reasonOf } from "../../utilities/errors/platform-error.js";
 import { createCatalogAccess } from "./catalog-access.js";
 import { seedCatalogIfEmpty } from "./seed-catalog.js";
-import { CatalogAccessService, SyncState } from "./v1/catalog_access_pb.js";
+import { CatalogAccessService } from "./v1/catalog_access_pb.js";
 
 const demoCatalog = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../config/demo-catalog.json");
 

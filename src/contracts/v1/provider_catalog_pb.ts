@@ -7,15 +7,17 @@
 // onboarding maps to Vården's ids. Shared because it crosses from one
 // resource access to the other through the onboarding manager.
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file contracts/v1/provider_catalog.proto.
  */
 export const file_contracts_v1_provider_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiNjb250cmFjdHMvdjEvcHJvdmlkZXJfY2F0YWxvZy5wcm90bxIMY29udHJhY3RzLnYxIn4KDlByb3ZpZGVyQ2xpbmljEgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRjaXR5GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSEQoJdGltZV96b25lGAUgASgJEg0KBXBob25lGAYgASgJEg8KB3dlYnNpdGUYByABKAkiXwoRUHJvdmlkZXJUcmVhdG1lbnQSDAoEY29kZRgBIAEoCRIMCgRuYW1lGAIgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYAyABKAUSFAoMY2xpbmljX2NvZGVzGAQgAygJImAKFFByb3ZpZGVyUHJhY3RpdGlvbmVyEgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtjbGluaWNfY29kZRgDIAEoCRIXCg90cmVhdG1lbnRfY29kZXMYBCADKAkisAEKD1Byb3ZpZGVyQ2F0YWxvZxItCgdjbGluaWNzGAEgAygLMhwuY29udHJhY3RzLnYxLlByb3ZpZGVyQ2xpbmljEjMKCnRyZWF0bWVudHMYAiADKAsyHy5jb250cmFjdHMudjEuUHJvdmlkZXJUcmVhdG1lbnQSOQoNcHJhY3RpdGlvbmVycxgDIAMoCzIiLmNvbnRyYWN0cy52MS5Qcm92aWRlclByYWN0aXRpb25lcmIGcHJvdG8z");
+  fileDesc("CiNjb250cmFjdHMvdjEvcHJvdmlkZXJfY2F0YWxvZy5wcm90bxIMY29udHJhY3RzLnYxIn4KDlByb3ZpZGVyQ2xpbmljEgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRjaXR5GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSEQoJdGltZV96b25lGAUgASgJEg0KBXBob25lGAYgASgJEg8KB3dlYnNpdGUYByABKAkiXwoRUHJvdmlkZXJUcmVhdG1lbnQSDAoEY29kZRgBIAEoCRIMCgRuYW1lGAIgASgJEhgKEGR1cmF0aW9uX21pbnV0ZXMYAyABKAUSFAoMY2xpbmljX2NvZGVzGAQgAygJImAKFFByb3ZpZGVyUHJhY3RpdGlvbmVyEgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtjbGluaWNfY29kZRgDIAEoCRIXCg90cmVhdG1lbnRfY29kZXMYBCADKAkisAEKD1Byb3ZpZGVyQ2F0YWxvZxItCgdjbGluaWNzGAEgAygLMhwuY29udHJhY3RzLnYxLlByb3ZpZGVyQ2xpbmljEjMKCnRyZWF0bWVudHMYAiADKAsyHy5jb250cmFjdHMudjEuUHJvdmlkZXJUcmVhdG1lbnQSOQoNcHJhY3RpdGlvbmVycxgDIAMoCzIiLmNvbnRyYWN0cy52MS5Qcm92aWRlclByYWN0aXRpb25lciJnCgxNYXBwZWRDbGluaWMSLAoGY2xpbmljGAEgASgLMhwuY29udHJhY3RzLnYxLlByb3ZpZGVyQ2xpbmljEg4KBmFjdGl2ZRgCIAEoCBIZChF2YWFyZGVuX2NsaW5pY19pZBgDIAEoCSJzCg9NYXBwZWRUcmVhdG1lbnQSMgoJdHJlYXRtZW50GAEgASgLMh8uY29udHJhY3RzLnYxLlByb3ZpZGVyVHJlYXRtZW50Eg4KBmFjdGl2ZRgCIAEoCBIcChR2YWFyZGVuX3RyZWF0bWVudF9pZBgDIAEoCSJeChJTeW5jZWRQcmFjdGl0aW9uZXISOAoMcHJhY3RpdGlvbmVyGAEgASgLMiIuY29udHJhY3RzLnYxLlByb3ZpZGVyUHJhY3RpdGlvbmVyEg4KBmFjdGl2ZRgCIAEoCCKgAgoVTWFwcGVkUHJvdmlkZXJDYXRhbG9nEhMKC2luc3RhbmNlX2lkGAEgASgJEisKB2NsaW5pY3MYAiADKAsyGi5jb250cmFjdHMudjEuTWFwcGVkQ2xpbmljEjEKCnRyZWF0bWVudHMYAyADKAsyHS5jb250cmFjdHMudjEuTWFwcGVkVHJlYXRtZW50EjcKDXByYWN0aXRpb25lcnMYBCADKAsyIC5jb250cmFjdHMudjEuU3luY2VkUHJhY3RpdGlvbmVyEh0KFXVubWFwcGVkX2NsaW5pY19jb2RlcxgFIAMoCRIgChh1bm1hcHBlZF90cmVhdG1lbnRfY29kZXMYBiADKAkSGAoQYWN0aXZlX29mZmVyaW5ncxgHIAEoBSJLCgpTeW5jQ291bnRzEgsKA25ldxgBIAEoBRIPCgdjaGFuZ2VkGAIgASgFEgwKBGdvbmUYAyABKAUSEQoJdW5jaGFuZ2VkGAQgASgFIsEDCgtDYXRhbG9nU3luYxIKCgJpZBgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmNvbnRyYWN0cy52MS5TeW5jU3RhdGUSDwoHdHJpZ2dlchgEIAEoCRINCgV0b3RhbBgFIAEoBRIMCgRkb25lGAYgASgFEikKB2NsaW5pY3MYByABKAsyGC5jb250cmFjdHMudjEuU3luY0NvdW50cxIvCg1wcmFjdGl0aW9uZXJzGAggASgLMhguY29udHJhY3RzLnYxLlN5bmNDb3VudHMSLAoKdHJlYXRtZW50cxgJIAEoCzIYLmNvbnRyYWN0cy52MS5TeW5jQ291bnRzEg4KBmVycm9ycxgKIAMoCRIuCgpzdGFydGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYDiABKAUqjAEKCVN5bmNTdGF0ZRIaChZTWU5DX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSU1lOQ19TVEFURV9SVU5OSU5HEAESGAoUU1lOQ19TVEFURV9TVUNDRUVERUQQAhIVChFTWU5DX1NUQVRFX0ZBSUxFRBADEhoKFlNZTkNfU1RBVEVfSU5URVJSVVBURUQQBGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message contracts.v1.ProviderClinic
@@ -160,4 +162,299 @@ export type ProviderCatalog = Message<"contracts.v1.ProviderCatalog"> & {
  */
 export const ProviderCatalogSchema: GenMessage<ProviderCatalog> = /*@__PURE__*/
   messageDesc(file_contracts_v1_provider_catalog, 3);
+
+/**
+ * @generated from message contracts.v1.MappedClinic
+ */
+export type MappedClinic = Message<"contracts.v1.MappedClinic"> & {
+  /**
+   * @generated from field: contracts.v1.ProviderClinic clinic = 1;
+   */
+  clinic?: ProviderClinic | undefined;
+
+  /**
+   * Listed by the provider at the last sync.
+   *
+   * @generated from field: bool active = 2;
+   */
+  active: boolean;
+
+  /**
+   * Empty while unmapped.
+   *
+   * @generated from field: string vaarden_clinic_id = 3;
+   */
+  vaardenClinicId: string;
+};
+
+/**
+ * Describes the message contracts.v1.MappedClinic.
+ * Use `create(MappedClinicSchema)` to create a new message.
+ */
+export const MappedClinicSchema: GenMessage<MappedClinic> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 4);
+
+/**
+ * @generated from message contracts.v1.MappedTreatment
+ */
+export type MappedTreatment = Message<"contracts.v1.MappedTreatment"> & {
+  /**
+   * @generated from field: contracts.v1.ProviderTreatment treatment = 1;
+   */
+  treatment?: ProviderTreatment | undefined;
+
+  /**
+   * @generated from field: bool active = 2;
+   */
+  active: boolean;
+
+  /**
+   * @generated from field: string vaarden_treatment_id = 3;
+   */
+  vaardenTreatmentId: string;
+};
+
+/**
+ * Describes the message contracts.v1.MappedTreatment.
+ * Use `create(MappedTreatmentSchema)` to create a new message.
+ */
+export const MappedTreatmentSchema: GenMessage<MappedTreatment> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 5);
+
+/**
+ * @generated from message contracts.v1.SyncedPractitioner
+ */
+export type SyncedPractitioner = Message<"contracts.v1.SyncedPractitioner"> & {
+  /**
+   * @generated from field: contracts.v1.ProviderPractitioner practitioner = 1;
+   */
+  practitioner?: ProviderPractitioner | undefined;
+
+  /**
+   * @generated from field: bool active = 2;
+   */
+  active: boolean;
+};
+
+/**
+ * Describes the message contracts.v1.SyncedPractitioner.
+ * Use `create(SyncedPractitionerSchema)` to create a new message.
+ */
+export const SyncedPractitionerSchema: GenMessage<SyncedPractitioner> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 6);
+
+/**
+ * @generated from message contracts.v1.MappedProviderCatalog
+ */
+export type MappedProviderCatalog = Message<"contracts.v1.MappedProviderCatalog"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: repeated contracts.v1.MappedClinic clinics = 2;
+   */
+  clinics: MappedClinic[];
+
+  /**
+   * @generated from field: repeated contracts.v1.MappedTreatment treatments = 3;
+   */
+  treatments: MappedTreatment[];
+
+  /**
+   * @generated from field: repeated contracts.v1.SyncedPractitioner practitioners = 4;
+   */
+  practitioners: SyncedPractitioner[];
+
+  /**
+   * Active codes with no mapping: nothing is silently dropped.
+   *
+   * @generated from field: repeated string unmapped_clinic_codes = 5;
+   */
+  unmappedClinicCodes: string[];
+
+  /**
+   * @generated from field: repeated string unmapped_treatment_codes = 6;
+   */
+  unmappedTreatmentCodes: string[];
+
+  /**
+   * Offerings derived from the mapping (clinic × treatment) now searchable.
+   *
+   * @generated from field: int32 active_offerings = 7;
+   */
+  activeOfferings: number;
+};
+
+/**
+ * Describes the message contracts.v1.MappedProviderCatalog.
+ * Use `create(MappedProviderCatalogSchema)` to create a new message.
+ */
+export const MappedProviderCatalogSchema: GenMessage<MappedProviderCatalog> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 7);
+
+/**
+ * What one sync found, for one kind of item.
+ *
+ * @generated from message contracts.v1.SyncCounts
+ */
+export type SyncCounts = Message<"contracts.v1.SyncCounts"> & {
+  /**
+   * @generated from field: int32 new = 1;
+   */
+  new: number;
+
+  /**
+   * @generated from field: int32 changed = 2;
+   */
+  changed: number;
+
+  /**
+   * @generated from field: int32 gone = 3;
+   */
+  gone: number;
+
+  /**
+   * @generated from field: int32 unchanged = 4;
+   */
+  unchanged: number;
+};
+
+/**
+ * Describes the message contracts.v1.SyncCounts.
+ * Use `create(SyncCountsSchema)` to create a new message.
+ */
+export const SyncCountsSchema: GenMessage<SyncCounts> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 8);
+
+/**
+ * @generated from message contracts.v1.CatalogSync
+ */
+export type CatalogSync = Message<"contracts.v1.CatalogSync"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string instance_id = 2;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: contracts.v1.SyncState state = 3;
+   */
+  state: SyncState;
+
+  /**
+   * Who started it: "api", "schedule", "cli", "batch".
+   *
+   * @generated from field: string trigger = 4;
+   */
+  trigger: string;
+
+  /**
+   * Items of the provider's catalog, and how many of them are recorded.
+   *
+   * @generated from field: int32 total = 5;
+   */
+  total: number;
+
+  /**
+   * @generated from field: int32 done = 6;
+   */
+  done: number;
+
+  /**
+   * @generated from field: contracts.v1.SyncCounts clinics = 7;
+   */
+  clinics?: SyncCounts | undefined;
+
+  /**
+   * @generated from field: contracts.v1.SyncCounts practitioners = 8;
+   */
+  practitioners?: SyncCounts | undefined;
+
+  /**
+   * @generated from field: contracts.v1.SyncCounts treatments = 9;
+   */
+  treatments?: SyncCounts | undefined;
+
+  /**
+   * @generated from field: repeated string errors = 10;
+   */
+  errors: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 11;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 12;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * Unset while it runs.
+   *
+   * @generated from field: google.protobuf.Timestamp finished_at = 13;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * How many drivers it took: 1, plus one per takeover after an interruption.
+   *
+   * @generated from field: int32 attempts = 14;
+   */
+  attempts: number;
+};
+
+/**
+ * Describes the message contracts.v1.CatalogSync.
+ * Use `create(CatalogSyncSchema)` to create a new message.
+ */
+export const CatalogSyncSchema: GenMessage<CatalogSync> = /*@__PURE__*/
+  messageDesc(file_contracts_v1_provider_catalog, 9);
+
+/**
+ * @generated from enum contracts.v1.SyncState
+ */
+export enum SyncState {
+  /**
+   * @generated from enum value: SYNC_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: SYNC_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * @generated from enum value: SYNC_STATE_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * The provider's catalog could not be read (or recorded): nothing was marked gone.
+   *
+   * @generated from enum value: SYNC_STATE_FAILED = 3;
+   */
+  FAILED = 3,
+
+  /**
+   * Stopped part-way (its caller went away); the next sync of the instance takes it over.
+   *
+   * @generated from enum value: SYNC_STATE_INTERRUPTED = 4;
+   */
+  INTERRUPTED = 4,
+}
+
+/**
+ * Describes the enum contracts.v1.SyncState.
+ */
+export const SyncStateSchema: GenEnum<SyncState> = /*@__PURE__*/
+  enumDesc(file_contracts_v1_provider_catalog, 0);
 

@@ -3,10 +3,17 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ProviderClinic, ProviderPractitioner, ProviderTreatment } from "../../../contracts/v1/provider_catalog_pb.js";
+import {
+  type CatalogSync,
+  CatalogSyncSchema,
+  type ProviderClinic,
+  type ProviderPractitioner,
+  type ProviderTreatment,
+  SyncCountsSchema,
+  SyncState,
+} from "../../../contracts/v1/provider_catalog_pb.js";
 import { getAll } from "../../../utilities/dynamodb/batch.js";
 import { ErrorReason, platformError } from "../../../utilities/errors/platform-error.js";
-import { type CatalogSync, CatalogSyncSchema, SyncCountsSchema, SyncState } from "../v1/catalog_access_pb.js";
 import { contentOf, hashOf, type ItemKind, instanceItems, itemKey, itemPrefix, providerPartition } from "./provider-catalog.js";
 
 type Item = Record<string, unknown>;

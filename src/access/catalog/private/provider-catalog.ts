@@ -2,24 +2,22 @@ import { createHash } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import {
+  MappedClinicSchema,
+  type MappedProviderCatalog,
+  MappedProviderCatalogSchema,
+  MappedTreatmentSchema,
   type ProviderClinic,
   ProviderClinicSchema,
   type ProviderPractitioner,
   ProviderPractitionerSchema,
   type ProviderTreatment,
   ProviderTreatmentSchema,
+  SyncedPractitionerSchema,
 } from "../../../contracts/v1/provider_catalog_pb.js";
 import { getAll, putAll, queryAll } from "../../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../../utilities/dynamodb/table-design.js";
 import { ErrorReason, platformError } from "../../../utilities/errors/platform-error.js";
-import {
-  type MapProviderCodesRequest,
-  MappedClinicSchema,
-  type MappedProviderCatalog,
-  MappedProviderCatalogSchema,
-  MappedTreatmentSchema,
-  SyncedPractitionerSchema,
-} from "../v1/catalog_access_pb.js";
+import type { MapProviderCodesRequest } from "../v1/catalog_access_pb.js";
 
 /** Keys of the items this file owns (the key design is at the top of catalog-access.ts). */
 export const providerPartition = (instanceId: string) => `PCATALOG#${instanceId}`;

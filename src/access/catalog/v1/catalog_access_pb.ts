@@ -5,21 +5,19 @@
 // CatalogAccess: where Vården's catalog lives (the DynamoDB table) and how
 // clinics and treatments map onto provider codes.
 
-import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Clinic, Offering, Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
-import type { ProviderClinic, ProviderPractitioner, ProviderTreatment } from "../../../contracts/v1/provider_catalog_pb.js";
+import type { CatalogSync, CatalogSyncSchema, MappedProviderCatalogSchema, ProviderClinic, ProviderPractitioner, ProviderTreatment, SyncState } from "../../../contracts/v1/provider_catalog_pb.js";
 import { file_contracts_v1_provider_catalog } from "../../../contracts/v1/provider_catalog_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file access/catalog/v1/catalog_access.proto.
  */
 export const file_access_catalog_v1_catalog_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvY2F0YWxvZy92MS9jYXRhbG9nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmNhdGFsb2cudjEiFwoVTGlzdFRyZWF0bWVudHNSZXF1ZXN0IkUKFkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQiKgoSTGlzdENsaW5pY3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCSI8ChNMaXN0Q2xpbmljc1Jlc3BvbnNlEiUKB2NsaW5pY3MYASADKAsyFC5jb250cmFjdHMudjEuQ2xpbmljIkAKFEZpbmRPZmZlcmluZ3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCRISCgpjbGluaWNfaWRzGAIgAygJIm4KFUZpbmRPZmZlcmluZ3NSZXNwb25zZRIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50EikKCW9mZmVyaW5ncxgCIAMoCzIWLmNvbnRyYWN0cy52MS5PZmZlcmluZyKVAQoUUmVjb3JkQ2F0YWxvZ1JlcXVlc3QSKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQSJQoHY2xpbmljcxgCIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMSKQoJb2ZmZXJpbmdzGAMgAygLMhYuY29udHJhY3RzLnYxLk9mZmVyaW5nIk8KFVJlY29yZENhdGFsb2dSZXNwb25zZRISCgp0cmVhdG1lbnRzGAEgASgFEg8KB2NsaW5pY3MYAiABKAUSEQoJb2ZmZXJpbmdzGAMgASgFIksKClN5bmNDb3VudHMSCwoDbmV3GAEgASgFEg8KB2NoYW5nZWQYAiABKAUSDAoEZ29uZRgDIAEoBRIRCgl1bmNoYW5nZWQYBCABKAUi1QMKC0NhdGFsb2dTeW5jEgoKAmlkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEisKBXN0YXRlGAMgASgOMhwuYWNjZXNzLmNhdGFsb2cudjEuU3luY1N0YXRlEg8KB3RyaWdnZXIYBCABKAkSDQoFdG90YWwYBSABKAUSDAoEZG9uZRgGIAEoBRIuCgdjbGluaWNzGAcgASgLMh0uYWNjZXNzLmNhdGFsb2cudjEuU3luY0NvdW50cxI0Cg1wcmFjdGl0aW9uZXJzGAggASgLMh0uYWNjZXNzLmNhdGFsb2cudjEuU3luY0NvdW50cxIxCgp0cmVhdG1lbnRzGAkgASgLMh0uYWNjZXNzLmNhdGFsb2cudjEuU3luY0NvdW50cxIOCgZlcnJvcnMYCiADKAkSLgoKc3RhcnRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGF0dGVtcHRzGA4gASgFImUKF0JlZ2luQ2F0YWxvZ1N5bmNSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEhUKDWxlYXNlX3NlY29uZHMYAyABKAUSDwoHdHJpZ2dlchgEIAEoCSJnChhCZWdpbkNhdGFsb2dTeW5jUmVzcG9uc2USLAoEc3luYxgBIAEoCzIeLmFjY2Vzcy5jYXRhbG9nLnYxLkNhdGFsb2dTeW5jEg8KB3Jlc3VtZWQYAiABKAgSDAoEYnVzeRgDIAEoCCLoAQoYUmVjb3JkU3luY2VkSXRlbXNSZXF1ZXN0Eg8KB3N5bmNfaWQYASABKAkSDQoFb3duZXIYAiABKAkSDQoFdG90YWwYAyABKAUSLQoHY2xpbmljcxgEIAMoCzIcLmNvbnRyYWN0cy52MS5Qcm92aWRlckNsaW5pYxIzCgp0cmVhdG1lbnRzGAUgAygLMh8uY29udHJhY3RzLnYxLlByb3ZpZGVyVHJlYXRtZW50EjkKDXByYWN0aXRpb25lcnMYBiADKAsyIi5jb250cmFjdHMudjEuUHJvdmlkZXJQcmFjdGl0aW9uZXIiOgoYRmluaXNoQ2F0YWxvZ1N5bmNSZXF1ZXN0Eg8KB3N5bmNfaWQYASABKAkSDQoFb3duZXIYAiABKAkidwoZQWJhbmRvbkNhdGFsb2dTeW5jUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEisKBXN0YXRlGAMgASgOMhwuYWNjZXNzLmNhdGFsb2cudjEuU3luY1N0YXRlEg0KBWVycm9yGAQgASgJIigKFUdldENhdGFsb2dTeW5jUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJIj0KF0xpc3RDYXRhbG9nU3luY3NSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFIkkKGExpc3RDYXRhbG9nU3luY3NSZXNwb25zZRItCgVzeW5jcxgBIAMoCzIeLmFjY2Vzcy5jYXRhbG9nLnYxLkNhdGFsb2dTeW5jIjAKGUdldFByb3ZpZGVyQ2F0YWxvZ1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiZwoMTWFwcGVkQ2xpbmljEiwKBmNsaW5pYxgBIAEoCzIcLmNvbnRyYWN0cy52MS5Qcm92aWRlckNsaW5pYxIOCgZhY3RpdmUYAiABKAgSGQoRdmFhcmRlbl9jbGluaWNfaWQYAyABKAkicwoPTWFwcGVkVHJlYXRtZW50EjIKCXRyZWF0bWVudBgBIAEoCzIfLmNvbnRyYWN0cy52MS5Qcm92aWRlclRyZWF0bWVudBIOCgZhY3RpdmUYAiABKAgSHAoUdmFhcmRlbl90cmVhdG1lbnRfaWQYAyABKAkiXgoSU3luY2VkUHJhY3RpdGlvbmVyEjgKDHByYWN0aXRpb25lchgBIAEoCzIiLmNvbnRyYWN0cy52MS5Qcm92aWRlclByYWN0aXRpb25lchIOCgZhY3RpdmUYAiABKAgirwIKFU1hcHBlZFByb3ZpZGVyQ2F0YWxvZxITCgtpbnN0YW5jZV9pZBgBIAEoCRIwCgdjbGluaWNzGAIgAygLMh8uYWNjZXNzLmNhdGFsb2cudjEuTWFwcGVkQ2xpbmljEjYKCnRyZWF0bWVudHMYAyADKAsyIi5hY2Nlc3MuY2F0YWxvZy52MS5NYXBwZWRUcmVhdG1lbnQSPAoNcHJhY3RpdGlvbmVycxgEIAMoCzIlLmFjY2Vzcy5jYXRhbG9nLnYxLlN5bmNlZFByYWN0aXRpb25lchIdChV1bm1hcHBlZF9jbGluaWNfY29kZXMYBSADKAkSIAoYdW5tYXBwZWRfdHJlYXRtZW50X2NvZGVzGAYgAygJEhgKEGFjdGl2ZV9vZmZlcmluZ3MYByABKAUiWAoNQ2xpbmljTWFwcGluZxIcChRwcm92aWRlcl9jbGluaWNfY29kZRgBIAEoCRIZChF2YWFyZGVuX2NsaW5pY19pZBgCIAEoCRIOCgZjcmVhdGUYAyABKAgiUQoQVHJlYXRtZW50TWFwcGluZxIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgBIAEoCRIcChR2YWFyZGVuX3RyZWF0bWVudF9pZBgCIAEoCSKaAQoXTWFwUHJvdmlkZXJDb2Rlc1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSMQoHY2xpbmljcxgCIAMoCzIgLmFjY2Vzcy5jYXRhbG9nLnYxLkNsaW5pY01hcHBpbmcSNwoKdHJlYXRtZW50cxgDIAMoCzIjLmFjY2Vzcy5jYXRhbG9nLnYxLlRyZWF0bWVudE1hcHBpbmciLgoXV2l0aGRyYXdJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiPgoYV2l0aGRyYXdJbnN0YW5jZVJlc3BvbnNlEhEKCW9mZmVyaW5ncxgBIAEoBRIPCgdjbGluaWNzGAIgASgFKowBCglTeW5jU3RhdGUSGgoWU1lOQ19TVEFURV9VTlNQRUNJRklFRBAAEhYKElNZTkNfU1RBVEVfUlVOTklORxABEhgKFFNZTkNfU1RBVEVfU1VDQ0VFREVEEAISFQoRU1lOQ19TVEFURV9GQUlMRUQQAxIaChZTWU5DX1NUQVRFX0lOVEVSUlVQVEVEEAQyxgoKFENhdGFsb2dBY2Nlc3NTZXJ2aWNlEmUKDkxpc3RUcmVhdG1lbnRzEiguYWNjZXNzLmNhdGFsb2cudjEuTGlzdFRyZWF0bWVudHNSZXF1ZXN0GikuYWNjZXNzLmNhdGFsb2cudjEuTGlzdFRyZWF0bWVudHNSZXNwb25zZRJcCgtMaXN0Q2xpbmljcxIlLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RDbGluaWNzUmVxdWVzdBomLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RDbGluaWNzUmVzcG9uc2USYgoNRmluZE9mZmVyaW5ncxInLmFjY2Vzcy5jYXRhbG9nLnYxLkZpbmRPZmZlcmluZ3NSZXF1ZXN0GiguYWNjZXNzLmNhdGFsb2cudjEuRmluZE9mZmVyaW5nc1Jlc3BvbnNlEmIKDVJlY29yZENhdGFsb2cSJy5hY2Nlc3MuY2F0YWxvZy52MS5SZWNvcmRDYXRhbG9nUmVxdWVzdBooLmFjY2Vzcy5jYXRhbG9nLnYxLlJlY29yZENhdGFsb2dSZXNwb25zZRJrChBCZWdpbkNhdGFsb2dTeW5jEiouYWNjZXNzLmNhdGFsb2cudjEuQmVnaW5DYXRhbG9nU3luY1JlcXVlc3QaKy5hY2Nlc3MuY2F0YWxvZy52MS5CZWdpbkNhdGFsb2dTeW5jUmVzcG9uc2USYAoRUmVjb3JkU3luY2VkSXRlbXMSKy5hY2Nlc3MuY2F0YWxvZy52MS5SZWNvcmRTeW5jZWRJdGVtc1JlcXVlc3QaHi5hY2Nlc3MuY2F0YWxvZy52MS5DYXRhbG9nU3luYxJgChFGaW5pc2hDYXRhbG9nU3luYxIrLmFjY2Vzcy5jYXRhbG9nLnYxLkZpbmlzaENhdGFsb2dTeW5jUmVxdWVzdBoeLmFjY2Vzcy5jYXRhbG9nLnYxLkNhdGFsb2dTeW5jEmIKEkFiYW5kb25DYXRhbG9nU3luYxIsLmFjY2Vzcy5jYXRhbG9nLnYxLkFiYW5kb25DYXRhbG9nU3luY1JlcXVlc3QaHi5hY2Nlc3MuY2F0YWxvZy52MS5DYXRhbG9nU3luYxJaCg5HZXRDYXRhbG9nU3luYxIoLmFjY2Vzcy5jYXRhbG9nLnYxLkdldENhdGFsb2dTeW5jUmVxdWVzdBoeLmFjY2Vzcy5jYXRhbG9nLnYxLkNhdGFsb2dTeW5jEmsKEExpc3RDYXRhbG9nU3luY3MSKi5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2F0YWxvZ1N5bmNzUmVxdWVzdBorLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RDYXRhbG9nU3luY3NSZXNwb25zZRJsChJHZXRQcm92aWRlckNhdGFsb2cSLC5hY2Nlc3MuY2F0YWxvZy52MS5HZXRQcm92aWRlckNhdGFsb2dSZXF1ZXN0GiguYWNjZXNzLmNhdGFsb2cudjEuTWFwcGVkUHJvdmlkZXJDYXRhbG9nEmgKEE1hcFByb3ZpZGVyQ29kZXMSKi5hY2Nlc3MuY2F0YWxvZy52MS5NYXBQcm92aWRlckNvZGVzUmVxdWVzdBooLmFjY2Vzcy5jYXRhbG9nLnYxLk1hcHBlZFByb3ZpZGVyQ2F0YWxvZxJrChBXaXRoZHJhd0luc3RhbmNlEiouYWNjZXNzLmNhdGFsb2cudjEuV2l0aGRyYXdJbnN0YW5jZVJlcXVlc3QaKy5hY2Nlc3MuY2F0YWxvZy52MS5XaXRoZHJhd0luc3RhbmNlUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking, file_contracts_v1_provider_catalog, file_google_protobuf_timestamp]);
+  fileDesc("CiZhY2Nlc3MvY2F0YWxvZy92MS9jYXRhbG9nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmNhdGFsb2cudjEiFwoVTGlzdFRyZWF0bWVudHNSZXF1ZXN0IkUKFkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQiKgoSTGlzdENsaW5pY3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCSI8ChNMaXN0Q2xpbmljc1Jlc3BvbnNlEiUKB2NsaW5pY3MYASADKAsyFC5jb250cmFjdHMudjEuQ2xpbmljIkAKFEZpbmRPZmZlcmluZ3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCRISCgpjbGluaWNfaWRzGAIgAygJIm4KFUZpbmRPZmZlcmluZ3NSZXNwb25zZRIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50EikKCW9mZmVyaW5ncxgCIAMoCzIWLmNvbnRyYWN0cy52MS5PZmZlcmluZyKVAQoUUmVjb3JkQ2F0YWxvZ1JlcXVlc3QSKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQSJQoHY2xpbmljcxgCIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMSKQoJb2ZmZXJpbmdzGAMgAygLMhYuY29udHJhY3RzLnYxLk9mZmVyaW5nIk8KFVJlY29yZENhdGFsb2dSZXNwb25zZRISCgp0cmVhdG1lbnRzGAEgASgFEg8KB2NsaW5pY3MYAiABKAUSEQoJb2ZmZXJpbmdzGAMgASgFImUKF0JlZ2luQ2F0YWxvZ1N5bmNSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEhUKDWxlYXNlX3NlY29uZHMYAyABKAUSDwoHdHJpZ2dlchgEIAEoCSJiChhCZWdpbkNhdGFsb2dTeW5jUmVzcG9uc2USJwoEc3luYxgBIAEoCzIZLmNvbnRyYWN0cy52MS5DYXRhbG9nU3luYxIPCgdyZXN1bWVkGAIgASgIEgwKBGJ1c3kYAyABKAgi6AEKGFJlY29yZFN5bmNlZEl0ZW1zUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEg0KBXRvdGFsGAMgASgFEi0KB2NsaW5pY3MYBCADKAsyHC5jb250cmFjdHMudjEuUHJvdmlkZXJDbGluaWMSMwoKdHJlYXRtZW50cxgFIAMoCzIfLmNvbnRyYWN0cy52MS5Qcm92aWRlclRyZWF0bWVudBI5Cg1wcmFjdGl0aW9uZXJzGAYgAygLMiIuY29udHJhY3RzLnYxLlByb3ZpZGVyUHJhY3RpdGlvbmVyIjoKGEZpbmlzaENhdGFsb2dTeW5jUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJEg0KBW93bmVyGAIgASgJInIKGUFiYW5kb25DYXRhbG9nU3luY1JlcXVlc3QSDwoHc3luY19pZBgBIAEoCRINCgVvd25lchgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmNvbnRyYWN0cy52MS5TeW5jU3RhdGUSDQoFZXJyb3IYBCABKAkiKAoVR2V0Q2F0YWxvZ1N5bmNSZXF1ZXN0Eg8KB3N5bmNfaWQYASABKAkiPQoXTGlzdENhdGFsb2dTeW5jc1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSDQoFbGltaXQYAiABKAUiRAoYTGlzdENhdGFsb2dTeW5jc1Jlc3BvbnNlEigKBXN5bmNzGAEgAygLMhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jIjAKGUdldFByb3ZpZGVyQ2F0YWxvZ1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiWAoNQ2xpbmljTWFwcGluZxIcChRwcm92aWRlcl9jbGluaWNfY29kZRgBIAEoCRIZChF2YWFyZGVuX2NsaW5pY19pZBgCIAEoCRIOCgZjcmVhdGUYAyABKAgiUQoQVHJlYXRtZW50TWFwcGluZxIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgBIAEoCRIcChR2YWFyZGVuX3RyZWF0bWVudF9pZBgCIAEoCSKaAQoXTWFwUHJvdmlkZXJDb2Rlc1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSMQoHY2xpbmljcxgCIAMoCzIgLmFjY2Vzcy5jYXRhbG9nLnYxLkNsaW5pY01hcHBpbmcSNwoKdHJlYXRtZW50cxgDIAMoCzIjLmFjY2Vzcy5jYXRhbG9nLnYxLlRyZWF0bWVudE1hcHBpbmciLgoXV2l0aGRyYXdJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiPgoYV2l0aGRyYXdJbnN0YW5jZVJlc3BvbnNlEhEKCW9mZmVyaW5ncxgBIAEoBRIPCgdjbGluaWNzGAIgASgFMqgKChRDYXRhbG9nQWNjZXNzU2VydmljZRJlCg5MaXN0VHJlYXRtZW50cxIoLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVxdWVzdBopLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USXAoLTGlzdENsaW5pY3MSJS5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1JlcXVlc3QaJi5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1Jlc3BvbnNlEmIKDUZpbmRPZmZlcmluZ3MSJy5hY2Nlc3MuY2F0YWxvZy52MS5GaW5kT2ZmZXJpbmdzUmVxdWVzdBooLmFjY2Vzcy5jYXRhbG9nLnYxLkZpbmRPZmZlcmluZ3NSZXNwb25zZRJiCg1SZWNvcmRDYXRhbG9nEicuYWNjZXNzLmNhdGFsb2cudjEuUmVjb3JkQ2F0YWxvZ1JlcXVlc3QaKC5hY2Nlc3MuY2F0YWxvZy52MS5SZWNvcmRDYXRhbG9nUmVzcG9uc2USawoQQmVnaW5DYXRhbG9nU3luYxIqLmFjY2Vzcy5jYXRhbG9nLnYxLkJlZ2luQ2F0YWxvZ1N5bmNSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuQmVnaW5DYXRhbG9nU3luY1Jlc3BvbnNlElsKEVJlY29yZFN5bmNlZEl0ZW1zEisuYWNjZXNzLmNhdGFsb2cudjEuUmVjb3JkU3luY2VkSXRlbXNSZXF1ZXN0GhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jElsKEUZpbmlzaENhdGFsb2dTeW5jEisuYWNjZXNzLmNhdGFsb2cudjEuRmluaXNoQ2F0YWxvZ1N5bmNSZXF1ZXN0GhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jEl0KEkFiYW5kb25DYXRhbG9nU3luYxIsLmFjY2Vzcy5jYXRhbG9nLnYxLkFiYW5kb25DYXRhbG9nU3luY1JlcXVlc3QaGS5jb250cmFjdHMudjEuQ2F0YWxvZ1N5bmMSVQoOR2V0Q2F0YWxvZ1N5bmMSKC5hY2Nlc3MuY2F0YWxvZy52MS5HZXRDYXRhbG9nU3luY1JlcXVlc3QaGS5jb250cmFjdHMudjEuQ2F0YWxvZ1N5bmMSawoQTGlzdENhdGFsb2dTeW5jcxIqLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RDYXRhbG9nU3luY3NSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuTGlzdENhdGFsb2dTeW5jc1Jlc3BvbnNlEmcKEkdldFByb3ZpZGVyQ2F0YWxvZxIsLmFjY2Vzcy5jYXRhbG9nLnYxLkdldFByb3ZpZGVyQ2F0YWxvZ1JlcXVlc3QaIy5jb250cmFjdHMudjEuTWFwcGVkUHJvdmlkZXJDYXRhbG9nEmMKEE1hcFByb3ZpZGVyQ29kZXMSKi5hY2Nlc3MuY2F0YWxvZy52MS5NYXBQcm92aWRlckNvZGVzUmVxdWVzdBojLmNvbnRyYWN0cy52MS5NYXBwZWRQcm92aWRlckNhdGFsb2cSawoQV2l0aGRyYXdJbnN0YW5jZRIqLmFjY2Vzcy5jYXRhbG9nLnYxLldpdGhkcmF3SW5zdGFuY2VSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuV2l0aGRyYXdJbnN0YW5jZVJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_contracts_v1_provider_catalog]);
 
 /**
  * @generated from message access.catalog.v1.ListTreatmentsRequest
@@ -190,130 +188,6 @@ export const RecordCatalogResponseSchema: GenMessage<RecordCatalogResponse> = /*
   messageDesc(file_access_catalog_v1_catalog_access, 7);
 
 /**
- * What one sync found, for one kind of item.
- *
- * @generated from message access.catalog.v1.SyncCounts
- */
-export type SyncCounts = Message<"access.catalog.v1.SyncCounts"> & {
-  /**
-   * @generated from field: int32 new = 1;
-   */
-  new: number;
-
-  /**
-   * @generated from field: int32 changed = 2;
-   */
-  changed: number;
-
-  /**
-   * @generated from field: int32 gone = 3;
-   */
-  gone: number;
-
-  /**
-   * @generated from field: int32 unchanged = 4;
-   */
-  unchanged: number;
-};
-
-/**
- * Describes the message access.catalog.v1.SyncCounts.
- * Use `create(SyncCountsSchema)` to create a new message.
- */
-export const SyncCountsSchema: GenMessage<SyncCounts> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 8);
-
-/**
- * @generated from message access.catalog.v1.CatalogSync
- */
-export type CatalogSync = Message<"access.catalog.v1.CatalogSync"> & {
-  /**
-   * @generated from field: string id = 1;
-   */
-  id: string;
-
-  /**
-   * @generated from field: string instance_id = 2;
-   */
-  instanceId: string;
-
-  /**
-   * @generated from field: access.catalog.v1.SyncState state = 3;
-   */
-  state: SyncState;
-
-  /**
-   * Who started it: "api", "schedule", "cli", "batch".
-   *
-   * @generated from field: string trigger = 4;
-   */
-  trigger: string;
-
-  /**
-   * Items of the provider's catalog, and how many of them are recorded.
-   *
-   * @generated from field: int32 total = 5;
-   */
-  total: number;
-
-  /**
-   * @generated from field: int32 done = 6;
-   */
-  done: number;
-
-  /**
-   * @generated from field: access.catalog.v1.SyncCounts clinics = 7;
-   */
-  clinics?: SyncCounts | undefined;
-
-  /**
-   * @generated from field: access.catalog.v1.SyncCounts practitioners = 8;
-   */
-  practitioners?: SyncCounts | undefined;
-
-  /**
-   * @generated from field: access.catalog.v1.SyncCounts treatments = 9;
-   */
-  treatments?: SyncCounts | undefined;
-
-  /**
-   * @generated from field: repeated string errors = 10;
-   */
-  errors: string[];
-
-  /**
-   * @generated from field: google.protobuf.Timestamp started_at = 11;
-   */
-  startedAt?: Timestamp | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp updated_at = 12;
-   */
-  updatedAt?: Timestamp | undefined;
-
-  /**
-   * Unset while it runs.
-   *
-   * @generated from field: google.protobuf.Timestamp finished_at = 13;
-   */
-  finishedAt?: Timestamp | undefined;
-
-  /**
-   * How many drivers it took: 1, plus one per takeover after an interruption.
-   *
-   * @generated from field: int32 attempts = 14;
-   */
-  attempts: number;
-};
-
-/**
- * Describes the message access.catalog.v1.CatalogSync.
- * Use `create(CatalogSyncSchema)` to create a new message.
- */
-export const CatalogSyncSchema: GenMessage<CatalogSync> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 9);
-
-/**
  * @generated from message access.catalog.v1.BeginCatalogSyncRequest
  */
 export type BeginCatalogSyncRequest = Message<"access.catalog.v1.BeginCatalogSyncRequest"> & {
@@ -347,14 +221,14 @@ export type BeginCatalogSyncRequest = Message<"access.catalog.v1.BeginCatalogSyn
  * Use `create(BeginCatalogSyncRequestSchema)` to create a new message.
  */
 export const BeginCatalogSyncRequestSchema: GenMessage<BeginCatalogSyncRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 10);
+  messageDesc(file_access_catalog_v1_catalog_access, 8);
 
 /**
  * @generated from message access.catalog.v1.BeginCatalogSyncResponse
  */
 export type BeginCatalogSyncResponse = Message<"access.catalog.v1.BeginCatalogSyncResponse"> & {
   /**
-   * @generated from field: access.catalog.v1.CatalogSync sync = 1;
+   * @generated from field: contracts.v1.CatalogSync sync = 1;
    */
   sync?: CatalogSync | undefined;
 
@@ -378,7 +252,7 @@ export type BeginCatalogSyncResponse = Message<"access.catalog.v1.BeginCatalogSy
  * Use `create(BeginCatalogSyncResponseSchema)` to create a new message.
  */
 export const BeginCatalogSyncResponseSchema: GenMessage<BeginCatalogSyncResponse> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 11);
+  messageDesc(file_access_catalog_v1_catalog_access, 9);
 
 /**
  * @generated from message access.catalog.v1.RecordSyncedItemsRequest
@@ -422,7 +296,7 @@ export type RecordSyncedItemsRequest = Message<"access.catalog.v1.RecordSyncedIt
  * Use `create(RecordSyncedItemsRequestSchema)` to create a new message.
  */
 export const RecordSyncedItemsRequestSchema: GenMessage<RecordSyncedItemsRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 12);
+  messageDesc(file_access_catalog_v1_catalog_access, 10);
 
 /**
  * @generated from message access.catalog.v1.FinishCatalogSyncRequest
@@ -444,7 +318,7 @@ export type FinishCatalogSyncRequest = Message<"access.catalog.v1.FinishCatalogS
  * Use `create(FinishCatalogSyncRequestSchema)` to create a new message.
  */
 export const FinishCatalogSyncRequestSchema: GenMessage<FinishCatalogSyncRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 13);
+  messageDesc(file_access_catalog_v1_catalog_access, 11);
 
 /**
  * @generated from message access.catalog.v1.AbandonCatalogSyncRequest
@@ -463,7 +337,7 @@ export type AbandonCatalogSyncRequest = Message<"access.catalog.v1.AbandonCatalo
   /**
    * FAILED or INTERRUPTED.
    *
-   * @generated from field: access.catalog.v1.SyncState state = 3;
+   * @generated from field: contracts.v1.SyncState state = 3;
    */
   state: SyncState;
 
@@ -478,7 +352,7 @@ export type AbandonCatalogSyncRequest = Message<"access.catalog.v1.AbandonCatalo
  * Use `create(AbandonCatalogSyncRequestSchema)` to create a new message.
  */
 export const AbandonCatalogSyncRequestSchema: GenMessage<AbandonCatalogSyncRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 14);
+  messageDesc(file_access_catalog_v1_catalog_access, 12);
 
 /**
  * @generated from message access.catalog.v1.GetCatalogSyncRequest
@@ -495,7 +369,7 @@ export type GetCatalogSyncRequest = Message<"access.catalog.v1.GetCatalogSyncReq
  * Use `create(GetCatalogSyncRequestSchema)` to create a new message.
  */
 export const GetCatalogSyncRequestSchema: GenMessage<GetCatalogSyncRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 15);
+  messageDesc(file_access_catalog_v1_catalog_access, 13);
 
 /**
  * @generated from message access.catalog.v1.ListCatalogSyncsRequest
@@ -519,14 +393,14 @@ export type ListCatalogSyncsRequest = Message<"access.catalog.v1.ListCatalogSync
  * Use `create(ListCatalogSyncsRequestSchema)` to create a new message.
  */
 export const ListCatalogSyncsRequestSchema: GenMessage<ListCatalogSyncsRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 16);
+  messageDesc(file_access_catalog_v1_catalog_access, 14);
 
 /**
  * @generated from message access.catalog.v1.ListCatalogSyncsResponse
  */
 export type ListCatalogSyncsResponse = Message<"access.catalog.v1.ListCatalogSyncsResponse"> & {
   /**
-   * @generated from field: repeated access.catalog.v1.CatalogSync syncs = 1;
+   * @generated from field: repeated contracts.v1.CatalogSync syncs = 1;
    */
   syncs: CatalogSync[];
 };
@@ -536,7 +410,7 @@ export type ListCatalogSyncsResponse = Message<"access.catalog.v1.ListCatalogSyn
  * Use `create(ListCatalogSyncsResponseSchema)` to create a new message.
  */
 export const ListCatalogSyncsResponseSchema: GenMessage<ListCatalogSyncsResponse> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 17);
+  messageDesc(file_access_catalog_v1_catalog_access, 15);
 
 /**
  * @generated from message access.catalog.v1.GetProviderCatalogRequest
@@ -553,138 +427,7 @@ export type GetProviderCatalogRequest = Message<"access.catalog.v1.GetProviderCa
  * Use `create(GetProviderCatalogRequestSchema)` to create a new message.
  */
 export const GetProviderCatalogRequestSchema: GenMessage<GetProviderCatalogRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 18);
-
-/**
- * @generated from message access.catalog.v1.MappedClinic
- */
-export type MappedClinic = Message<"access.catalog.v1.MappedClinic"> & {
-  /**
-   * @generated from field: contracts.v1.ProviderClinic clinic = 1;
-   */
-  clinic?: ProviderClinic | undefined;
-
-  /**
-   * Listed by the provider at the last sync.
-   *
-   * @generated from field: bool active = 2;
-   */
-  active: boolean;
-
-  /**
-   * Empty while unmapped.
-   *
-   * @generated from field: string vaarden_clinic_id = 3;
-   */
-  vaardenClinicId: string;
-};
-
-/**
- * Describes the message access.catalog.v1.MappedClinic.
- * Use `create(MappedClinicSchema)` to create a new message.
- */
-export const MappedClinicSchema: GenMessage<MappedClinic> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 19);
-
-/**
- * @generated from message access.catalog.v1.MappedTreatment
- */
-export type MappedTreatment = Message<"access.catalog.v1.MappedTreatment"> & {
-  /**
-   * @generated from field: contracts.v1.ProviderTreatment treatment = 1;
-   */
-  treatment?: ProviderTreatment | undefined;
-
-  /**
-   * @generated from field: bool active = 2;
-   */
-  active: boolean;
-
-  /**
-   * @generated from field: string vaarden_treatment_id = 3;
-   */
-  vaardenTreatmentId: string;
-};
-
-/**
- * Describes the message access.catalog.v1.MappedTreatment.
- * Use `create(MappedTreatmentSchema)` to create a new message.
- */
-export const MappedTreatmentSchema: GenMessage<MappedTreatment> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 20);
-
-/**
- * @generated from message access.catalog.v1.SyncedPractitioner
- */
-export type SyncedPractitioner = Message<"access.catalog.v1.SyncedPractitioner"> & {
-  /**
-   * @generated from field: contracts.v1.ProviderPractitioner practitioner = 1;
-   */
-  practitioner?: ProviderPractitioner | undefined;
-
-  /**
-   * @generated from field: bool active = 2;
-   */
-  active: boolean;
-};
-
-/**
- * Describes the message access.catalog.v1.SyncedPractitioner.
- * Use `create(SyncedPractitionerSchema)` to create a new message.
- */
-export const SyncedPractitionerSchema: GenMessage<SyncedPractitioner> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 21);
-
-/**
- * @generated from message access.catalog.v1.MappedProviderCatalog
- */
-export type MappedProviderCatalog = Message<"access.catalog.v1.MappedProviderCatalog"> & {
-  /**
-   * @generated from field: string instance_id = 1;
-   */
-  instanceId: string;
-
-  /**
-   * @generated from field: repeated access.catalog.v1.MappedClinic clinics = 2;
-   */
-  clinics: MappedClinic[];
-
-  /**
-   * @generated from field: repeated access.catalog.v1.MappedTreatment treatments = 3;
-   */
-  treatments: MappedTreatment[];
-
-  /**
-   * @generated from field: repeated access.catalog.v1.SyncedPractitioner practitioners = 4;
-   */
-  practitioners: SyncedPractitioner[];
-
-  /**
-   * Active codes with no mapping: nothing is silently dropped.
-   *
-   * @generated from field: repeated string unmapped_clinic_codes = 5;
-   */
-  unmappedClinicCodes: string[];
-
-  /**
-   * @generated from field: repeated string unmapped_treatment_codes = 6;
-   */
-  unmappedTreatmentCodes: string[];
-
-  /**
-   * Offerings derived from the mapping (clinic × treatment) now searchable.
-   *
-   * @generated from field: int32 active_offerings = 7;
-   */
-  activeOfferings: number;
-};
-
-/**
- * Describes the message access.catalog.v1.MappedProviderCatalog.
- * Use `create(MappedProviderCatalogSchema)` to create a new message.
- */
-export const MappedProviderCatalogSchema: GenMessage<MappedProviderCatalog> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 22);
+  messageDesc(file_access_catalog_v1_catalog_access, 16);
 
 /**
  * @generated from message access.catalog.v1.ClinicMapping
@@ -716,7 +459,7 @@ export type ClinicMapping = Message<"access.catalog.v1.ClinicMapping"> & {
  * Use `create(ClinicMappingSchema)` to create a new message.
  */
 export const ClinicMappingSchema: GenMessage<ClinicMapping> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 23);
+  messageDesc(file_access_catalog_v1_catalog_access, 17);
 
 /**
  * @generated from message access.catalog.v1.TreatmentMapping
@@ -738,7 +481,7 @@ export type TreatmentMapping = Message<"access.catalog.v1.TreatmentMapping"> & {
  * Use `create(TreatmentMappingSchema)` to create a new message.
  */
 export const TreatmentMappingSchema: GenMessage<TreatmentMapping> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 24);
+  messageDesc(file_access_catalog_v1_catalog_access, 18);
 
 /**
  * @generated from message access.catalog.v1.MapProviderCodesRequest
@@ -765,7 +508,7 @@ export type MapProviderCodesRequest = Message<"access.catalog.v1.MapProviderCode
  * Use `create(MapProviderCodesRequestSchema)` to create a new message.
  */
 export const MapProviderCodesRequestSchema: GenMessage<MapProviderCodesRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 25);
+  messageDesc(file_access_catalog_v1_catalog_access, 19);
 
 /**
  * @generated from message access.catalog.v1.WithdrawInstanceRequest
@@ -782,7 +525,7 @@ export type WithdrawInstanceRequest = Message<"access.catalog.v1.WithdrawInstanc
  * Use `create(WithdrawInstanceRequestSchema)` to create a new message.
  */
 export const WithdrawInstanceRequestSchema: GenMessage<WithdrawInstanceRequest> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 26);
+  messageDesc(file_access_catalog_v1_catalog_access, 20);
 
 /**
  * @generated from message access.catalog.v1.WithdrawInstanceResponse
@@ -804,47 +547,7 @@ export type WithdrawInstanceResponse = Message<"access.catalog.v1.WithdrawInstan
  * Use `create(WithdrawInstanceResponseSchema)` to create a new message.
  */
 export const WithdrawInstanceResponseSchema: GenMessage<WithdrawInstanceResponse> = /*@__PURE__*/
-  messageDesc(file_access_catalog_v1_catalog_access, 27);
-
-/**
- * @generated from enum access.catalog.v1.SyncState
- */
-export enum SyncState {
-  /**
-   * @generated from enum value: SYNC_STATE_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * @generated from enum value: SYNC_STATE_RUNNING = 1;
-   */
-  RUNNING = 1,
-
-  /**
-   * @generated from enum value: SYNC_STATE_SUCCEEDED = 2;
-   */
-  SUCCEEDED = 2,
-
-  /**
-   * The provider's catalog could not be read (or recorded): nothing was marked gone.
-   *
-   * @generated from enum value: SYNC_STATE_FAILED = 3;
-   */
-  FAILED = 3,
-
-  /**
-   * Stopped part-way (its caller went away); the next sync of the instance takes it over.
-   *
-   * @generated from enum value: SYNC_STATE_INTERRUPTED = 4;
-   */
-  INTERRUPTED = 4,
-}
-
-/**
- * Describes the enum access.catalog.v1.SyncState.
- */
-export const SyncStateSchema: GenEnum<SyncState> = /*@__PURE__*/
-  enumDesc(file_access_catalog_v1_catalog_access, 0);
+  messageDesc(file_access_catalog_v1_catalog_access, 21);
 
 /**
  * @generated from service access.catalog.v1.CatalogAccessService
