@@ -22,6 +22,7 @@ describe("onboarding a clinic chain without a deploy", () => {
   let fhir: FhirSimulator;
   let smart: SmartSimulator;
   const timings: Record<string, number> = {};
+  let reservationAtFhir = "";
 
   beforeAll(async () => {
     [fhir, smart] = await Promise.all([
@@ -108,6 +109,7 @@ describe("onboarding a clinic chain without a deploy", () => {
       }
     }
     expect(reserved?.status).toBe("confirmed");
+    reservationAtFhir = reserved!.id;
     // The booking is at the new server: its Appointment carries our reservation id.
     expect(JSON.stringify(fhir.stored("Appointment"))).toContain(reserved!.id);
     timings.fhirOnboardedAndBooked = Math.round(performance.now() - started);
@@ -146,7 +148,7 @@ describe("onboarding a clinic chain without a deploy", () => {
     expect([refused.response.status, refused.error?.code]).toEqual([422, "deep-link-only"]);
   });
 
-  it("pauses the FHIR chain: at once its slots vanish from search, and new reservations are refused", async () => {
+  it("pauses the FHIR chain: at once its slots vanish from search and new reservations are refused; the one made before stays readable and cancellable", async () => {
     const day = weekday(12);
     const search = () =>
       vaarden.GET("/v1/availability", { params: { query: { treatment: "dental-checkup", from: day, to: day, pageSize: 100 } } });
@@ -168,6 +170,13 @@ describe("onboarding a clinic chain without a deploy", () => {
       body: { slotId: slot.slotId, treatmentId: "dental-checkup", patient },
     });
     expect([refused.response.status, refused.error?.code]).toEqual([422, "provider-paused"]);
+    // The reservation made before the pause is still readable, and cancellable at the paused chain.
+    const path = { path: { reservationId: reservationAtFhir } };
+    expect((await vaarden.GET("/v1/reservations/{reservationId}", { params: path })).data?.status).toBe("confirmed");
+    const cancelled = await vaarden.POST("/v1/reservations/{reservationId}/cancel", {
+      params: { ...path, header: { "idempotency-key": `cancel-paused-${Date.now()}` } },
+    });
+    expect(cancelled.data?.status).toBe("cancelled");
     const health = await admin.GET("/v1/admin/instances/{instanceId}/health", { params: { path: { instanceId: "fhir-norrland" } } });
     expect(health.data).toMatchObject({ state: "paused", circuitState: "closed", lastSuccessfulSync: { state: "succeeded" } });
     expect(health.data!.calls).toBeGreaterThan(0);
