@@ -212,6 +212,48 @@ describe("onboarding through the admin API: bad input is refused whole", () => {
     expect(health.data?.lastSuccessfulSync?.state).toBe("succeeded");
   });
 
+  it("lists adapters, instances and syncs; tests a connection; keeps the old settings when new ones fail their try", async () => {
+    expect((await demo.client.GET("/v1/admin/adapters")).data?.items).toEqual(["fhir-r4", "klinikbokning", "smart-scheduling-links"]);
+    const { data: instances } = await demo.client.GET("/v1/admin/instances");
+    expect(instances?.items.map((i) => [i.id, i.state])).toContainEqual(["fhir-north", "active"]);
+    const tested = await demo.client.POST("/v1/admin/instances/{instanceId}/connection-test", {
+      params: { path: { instanceId: "fhir-north" } },
+    });
+    expect(tested.data?.catalog.treatments.map((t) => t.code)).toEqual(["CHK", "HYG"]);
+    const path = { path: { instanceId: "fhir-north" } };
+    const { id: _id, ...current } = settings();
+    const broken = await demo.client.PUT("/v1/admin/instances/{instanceId}", {
+      params: path,
+      body: { ...current, baseUrl: "http://127.0.0.1:9/r4" },
+    });
+    expect([broken.response.status, problemOf(broken.error).code]).toEqual([422, "provider-unreachable"]);
+    const renamed = await demo.client.PUT("/v1/admin/instances/{instanceId}", { params: path, body: { ...current, displayName: "Norr" } });
+    expect(renamed.data).toMatchObject({ baseUrl: fhir.url, displayName: "Norr", revision: 4 });
+    const { data: syncs } = await demo.client.GET("/v1/admin/instances/{instanceId}/syncs", { params: path });
+    expect(syncs?.items.map((s) => s.state)).toEqual(["succeeded"]);
+    const all = await demo.client.POST("/v1/admin/syncs", { body: { all: true } });
+    expect(all.data?.items.map((s) => s.instanceId).sort()).toEqual([
+      "fhir-north",
+      "fhir-uppsala",
+      "klinikbokning-demo",
+      "smart-vaccination",
+    ]);
+    const both = await demo.client.POST("/v1/admin/syncs", { body: { all: true, instanceId: "fhir-north" } });
+    expect(both.response.status).toBe(400);
+  });
+
+  it("retires for good: out of the catalog, never resumed, its id never registered again", async () => {
+    const path = { path: { instanceId: "fhir-north" } };
+    expect(
+      (await demo.client.POST("/v1/admin/instances/{instanceId}/retire", { params: path, body: { reason: "left" } })).data?.state,
+    ).toBe("retired");
+    const { data: clinics } = await demo.client.GET("/v1/clinics");
+    expect(clinics?.items.map((c) => c.id)).not.toContain("north-sodermalm");
+    const resumed = await demo.client.POST("/v1/admin/instances/{instanceId}/resume", { params: path, body: {} });
+    expect([resumed.response.status, problemOf(resumed.error).code]).toEqual([422, "instance-state"]);
+    expect((await register(settings())).response.status).toBe(409);
+  });
+
   it("answered no problem an operation does not declare", () => {
     expect(demo.system.undeclaredProblems).toEqual([]);
   });

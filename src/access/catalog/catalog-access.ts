@@ -45,6 +45,7 @@ import {
  * | clinic mapping            | PCATALOG#<instance>  | MAP#CLINIC#<code>     |                     |                      |
  * | treatment mapping         | PCATALOG#<instance>  | MAP#TREATMENT#<code>  |                     |                      |
  * | unfinished sync (pointer) | PCATALOG#<instance>  | SYNC#CURRENT          |                     |                      |
+ * | withdrawn (retired)       | PCATALOG#<instance>  | WITHDRAWN             |                     |                      |
  * | sync run                  | SYNC#<syncId>        | SYNC                  | SYNCS#<instance>    | <startedAt>#<syncId> |
  *
  * Access patterns:

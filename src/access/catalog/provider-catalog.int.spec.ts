@@ -223,10 +223,14 @@ describe("a provider instance's catalog, mappings and syncs in DynamoDB", () => 
     expect((await catalog.getProviderCatalog({ instanceId: "fhir-uppsala" })).unmappedClinicCodes).toEqual(["loc-sodermalm"]);
   });
 
-  it("withdraws a retired instance's offerings and clinics from searches", async () => {
+  it("withdraws a retired instance's offerings and clinics from searches, and a later sync of it derives none", async () => {
     const withdrawn = await catalog.withdrawInstance({ instanceId: "chain-a" });
     expect(withdrawn).toMatchObject({ offerings: 1, clinics: 1 });
     const { offerings } = await catalog.findOfferings({ treatmentId: "dental-checkup" });
     expect(offerings.filter((o) => o.providerInstanceId === "chain-a")).toEqual([]);
+    // A sync of it that was still running finishes afterwards: it derives nothing back.
+    await syncOnce("chain-a", { clinics: [clinic("A1")], treatments: [treatment("CHK", ["A1"])], practitioners: [] });
+    const after = await catalog.findOfferings({ treatmentId: "dental-checkup" });
+    expect(after.offerings.filter((o) => o.providerInstanceId === "chain-a")).toEqual([]);
   });
 });

@@ -31,6 +31,7 @@ const mapKey = (instanceId: string, kind: "clinic" | "treatment", code: string) 
   pk: providerPartition(instanceId),
   sk: `MAP#${kind.toUpperCase()}#${code}`,
 });
+const withdrawnKey = (instanceId: string) => ({ pk: providerPartition(instanceId), sk: "WITHDRAWN" });
 const clinicKey = (id: string) => ({ pk: "CATALOG#CLINIC", sk: `CLINIC#${id}` });
 const treatmentKey = (id: string) => ({ pk: "CATALOG#TREATMENT", sk: `TREATMENT#${id}` });
 const offeringKey = (treatmentId: string, clinicId: string) => ({ pk: `TREATMENT#${treatmentId}`, sk: `OFFERING#${clinicId}` });
@@ -172,11 +173,14 @@ export function createProviderCatalog(documents: DynamoDBDocumentClient, tableNa
     platformError(reason, message, { field, provider_instance_id: instanceId });
 
   return {
-    /** Derives the instance's offerings from what is stored now (after a sync). */
+    /** Derives the instance's offerings from what is stored now (after a sync); a withdrawn instance derives none. */
     async deriveOfferings(instanceId: string): Promise<number> {
       const items = await instanceItems(documents, tableName, instanceId);
       const { clinicMaps, treatmentMaps } = mapsOf(items);
-      const derived = derive(items, clinicMaps, treatmentMaps);
+      const withdrawn = items.some((i) => i.sk === withdrawnKey(instanceId).sk);
+      const derived = withdrawn
+        ? { offerings: new Map(), conflicts: [], clinicActive: new Map() }
+        : derive(items, clinicMaps, treatmentMaps);
       // A conflict can only come from mappings made before (checked then); keep what derives cleanly.
       return applyDerived(instanceId, derived);
     },
@@ -364,8 +368,12 @@ export function createProviderCatalog(documents: DynamoDBDocumentClient, tableNa
       return [...items.values()];
     },
 
-    /** A retired instance leaves searches: its offerings and clinics inactive, nothing deleted. */
+    /**
+     * A retired instance leaves searches: its offerings and clinics inactive, nothing deleted. A marker
+     * first, so that a sync of it finishing meanwhile derives nothing (withdrawing again settles any race).
+     */
     async withdraw(instanceId: string): Promise<{ offerings: number; clinics: number }> {
+      await putAll(documents, tableName, [{ ...withdrawnKey(instanceId), type: "provider-withdrawn", instanceId }]);
       const offerings = (await offeringsOf(instanceId)).filter((o) => o.active !== false);
       const clinics = (
         await queryAll(documents, {
