@@ -27,7 +27,8 @@ module.exports = {
     },
     {
       name: "no-manager-to-manager",
-      comment: "A Manager never calls another Manager synchronously: queue it.",
+      comment:
+        "A Manager never calls another Manager synchronously: queue it, or let the other learn through the data (booking ↔ onboarding: instances and catalogs are in the table).",
       severity: "error",
       from: { path: "^src/managers/([^/]+)/" },
       to: { path: layer("managers"), pathNot: "^src/managers/$1/" },

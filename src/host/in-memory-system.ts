@@ -10,6 +10,8 @@ import { createCatalogAccess } from "../access/catalog/catalog-access.js";
 import { CatalogAccessService } from "../access/catalog/v1/catalog_access_pb.js";
 import type { ProviderInstanceConfig } from "../access/provider/adapter.js";
 import { adapterRegistry } from "../access/provider/adapter-registry.js";
+import { createInstanceStore } from "../access/provider/instance-store.js";
+import { createCredentialResolver } from "../access/provider/private/credentials.js";
 import { createProviderAccess } from "../access/provider/provider-access.js";
 import { ProviderAccessService } from "../access/provider/v1/provider_access_pb.js";
 import type { OAuthSettings } from "../client/api/auth/authenticate.js";
@@ -20,6 +22,9 @@ import { createReservationEngine } from "../engines/reservation/reservation-engi
 import { ReservationEngineService } from "../engines/reservation/v1/reservation_engine_pb.js";
 import { createBookingManager } from "../managers/booking/booking-manager.js";
 import { BookingManagerService } from "../managers/booking/v1/booking_manager_pb.js";
+import { createOnboardingManager } from "../managers/onboarding/onboarding-manager.js";
+import { OnboardingManagerService } from "../managers/onboarding/v1/onboarding_manager_pb.js";
+import { ErrorReason, hasReason } from "../utilities/errors/platform-error.js";
 import { createLogger } from "../utilities/logging/logger.js";
 import { createApiKeyStore } from "../utilities/security/api-key-store.js";
 import type { Scope } from "../utilities/security/api-keys.js";
@@ -45,6 +50,11 @@ export interface InMemorySystemOptions {
   rateLimits?: Record<Scope | "open", number>;
   /** Refused credentials an address may send a minute; by default out of reach, as above. */
   maxFailuresPerMinute?: number;
+  /**
+   * The environment provider access reads instances' secrets from (credentials by reference). The
+   * `providers` given with a literal apiKey are stored with a reference to a variable made up here.
+   */
+  providerEnv?: Record<string, string>;
 }
 
 /** One service behind its own in-memory transport, traced on both sides like a real gRPC hop. */
@@ -78,11 +88,38 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       }),
     ),
   );
+  // Provider instances are data, as in every deployment: the given ones are registered in the table (their
+  // literal test keys kept in provider access's own environment, the table naming only the variable).
+  const instances = createInstanceStore({ documents: options.documents, tableName: options.tableName });
+  const providerEnv: Record<string, string> = { ...options.providerEnv };
+  for (const provider of options.providers) {
+    const env = provider.apiKey ? `BP_TEST_KEY_${provider.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}` : undefined;
+    if (env && provider.apiKey) providerEnv[env] = provider.apiKey;
+    await instances
+      .register({
+        id: provider.id,
+        adapter: provider.adapter,
+        baseUrl: provider.baseUrl,
+        credentials: env ? { env } : {},
+        timeZone: provider.timeZone,
+        resilience: provider.resilience,
+        options: provider.options,
+      })
+      .catch((error: unknown) => {
+        if (!hasReason(error, ErrorReason.PROVIDER_INSTANCE_EXISTS)) throw error;
+      });
+  }
   const providerAccess = createClient(
     ProviderAccessService,
     serve(
       ProviderAccessService,
-      createProviderAccess({ instances: options.providers, adapters: adapterRegistry, timeoutMs: options.providerTimeoutMs }),
+      createProviderAccess({
+        store: instances,
+        credentials: createCredentialResolver({ env: providerEnv }),
+        adapters: adapterRegistry,
+        timeoutMs: options.providerTimeoutMs,
+        log: createLogger("provider-access", { level: process.env.LOG_LEVEL ?? "silent" }),
+      }),
     ),
   );
   const availabilityEngine = createClient(
@@ -118,11 +155,23 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       }),
     ),
   );
+  const onboardingManager = createClient(
+    OnboardingManagerService,
+    serve(
+      OnboardingManagerService,
+      createOnboardingManager({
+        providerAccess,
+        catalogAccess,
+        log: createLogger("onboarding-manager", { level: process.env.LOG_LEVEL ?? "silent" }),
+      }),
+    ),
+  );
   // Every problem the API answers that its operation's schema does not declare: the OpenAPI document would lie. Tests assert none.
   const undeclaredProblems: string[] = [];
   const apiKeys = createApiKeyStore(options.documents, options.tableName);
   const api: FastifyInstance = await buildApi({
     bookingManager,
+    onboardingManager,
     // No cache here: a test that revokes a key sees it refused at once.
     authentication: { apiKeys, oauth: options.oauth, maxFailuresPerMinute: options.maxFailuresPerMinute ?? 1_000_000 },
     rateLimits: options.rateLimits ?? {
@@ -140,6 +189,6 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
     apiKeys,
     documents: options.documents,
     undeclaredProblems,
-    clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager },
+    clients: { catalogAccess, bookingAccess, providerAccess, availabilityEngine, reservationEngine, bookingManager, onboardingManager },
   };
 }

@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { buildDist } from "../../scripts/build.mjs";
 import { startOtlpReceiver } from "../../src/host/otlp-receiver.js";
 import { startSystem } from "../../src/host/system-runner.js";
+import { onboardingFhirToken } from "./support/onboarding-token.js";
 import { systemTestPortOffset } from "./support/port-offset.js";
 
 declare module "vitest" {
@@ -59,6 +60,8 @@ export default async function setup(project: TestProject) {
       BP_PROVIDER_RESILIENCE: JSON.stringify({ breakerThreshold: 1000 }),
       // A key of the test run's own (the runner makes it), not the developer's .data/patient-data.key.
       BP_PATIENT_DATA_KEY_FILE: path.join(mkdtempSync(path.join(tmpdir(), "bp-system-key-")), "patient-data.key"),
+      // The secret of the FHIR servers the onboarding tests start (credentials are stored by this variable's name).
+      BP_ONBOARDING_TEST_FHIR_TOKEN: onboardingFhirToken,
     },
     output: (service, line) => {
       lines.push(`${service} | ${line}`);

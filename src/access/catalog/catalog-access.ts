@@ -11,30 +11,64 @@ import {
 } from "../../contracts/v1/booking_pb.js";
 import { getAll, putAll, queryAll } from "../../utilities/dynamodb/batch.js";
 import { gsi1 } from "../../utilities/dynamodb/table-design.js";
+import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import { createCatalogSyncs } from "./private/catalog-syncs.js";
+import { createProviderCatalog } from "./private/provider-catalog.js";
 import {
+  BeginCatalogSyncResponseSchema,
   type CatalogAccessService,
   FindOfferingsResponseSchema,
+  ListCatalogSyncsResponseSchema,
   ListClinicsResponseSchema,
   ListTreatmentsResponseSchema,
   RecordCatalogResponseSchema,
+  WithdrawInstanceResponseSchema,
 } from "./v1/catalog_access_pb.js";
 
 /*
  * Key design (single table; see docs/data-model.md for every entity):
  *
+ * Vården's catalog:
  * | item      | pk                     | sk                   | gsi1pk     | gsi1sk                                 |
  * |-----------|------------------------|----------------------|------------|----------------------------------------|
  * | treatment | CATALOG#TREATMENT      | TREATMENT#<id>       |            |                                        |
  * | clinic    | CATALOG#CLINIC         | CLINIC#<id>          |            |                                        |
  * | offering  | TREATMENT#<treatment>  | OFFERING#<clinic>    | CATALOG#OFFERING | CLINIC#<clinic>#TREATMENT#<treatment> |
  *
+ * A provider instance's own catalog as last synced, its mappings, its syncs (private/provider-catalog.ts,
+ * private/catalog-syncs.ts):
+ * | item                      | pk                   | sk                    | gsi1pk              | gsi1sk               |
+ * |---------------------------|----------------------|-----------------------|---------------------|----------------------|
+ * | provider clinic           | PCATALOG#<instance>  | CLINIC#<code>         |                     |                      |
+ * | provider treatment        | PCATALOG#<instance>  | TREATMENT#<code>      |                     |                      |
+ * | provider practitioner     | PCATALOG#<instance>  | PRACTITIONER#<code>   |                     |                      |
+ * | clinic mapping            | PCATALOG#<instance>  | MAP#CLINIC#<code>     |                     |                      |
+ * | treatment mapping         | PCATALOG#<instance>  | MAP#TREATMENT#<code>  |                     |                      |
+ * | unfinished sync (pointer) | PCATALOG#<instance>  | SYNC#CURRENT          |                     |                      |
+ * | withdrawn (retired)       | PCATALOG#<instance>  | WITHDRAWN             |                     |                      |
+ * | sync run                  | SYNC#<syncId>        | SYNC                  | SYNCS#<instance>    | <startedAt>#<syncId> |
+ *
  * Access patterns:
  * 1. list treatments                    Query pk = CATALOG#TREATMENT
  * 2. list clinics                       Query pk = CATALOG#CLINIC
  * 3. offerings of a treatment           Query pk = TREATMENT#<id>, sk begins_with OFFERING#
  * 4. every offering (which treatments   Query gsi1 gsi1pk = CATALOG#OFFERING
- *    each clinic offers)
+ *    each clinic offers; an instance's
+ *    offerings)
  * 5. a clinic / treatment by id         GetItem / BatchGetItem on pk + sk
+ * 6. an instance's catalog, mappings    Query pk = PCATALOG#<instance> (consistent)
+ *    and unfinished sync
+ * 7. record a batch of a sync           BatchGetItem the items, then one TransactWriteItems: each item put
+ *                                       if unchanged since read (lastSeenSync = <read>), the run's counters,
+ *                                       the owner's lease (owner = <me>)
+ * 8. a sync by id                       GetItem pk = SYNC#<id>
+ * 9. an instance's syncs, newest first  Query gsi1 gsi1pk = SYNCS#<instance>, descending
+ *
+ * Offerings and clinics carry `active`: what the provider no longer lists (or a retired instance) is
+ * inactive, and searches skip it; nothing is deleted, because reservations refer to clinics and offerings.
+ * The offerings of a synced instance are derived from its catalog and mappings (its mapped treatments at
+ * its mapped clinics); the seeded demo catalog records its mappings beside its offerings, so a sync of a
+ * seeded instance derives the same ones.
  *
  * The catalog is small (clinics and treatments in the thousands at most), so
  * fixed partitions for patterns 1, 2 and 4 are fine; a sharded key would only
@@ -50,6 +84,8 @@ export interface CatalogAccessDeps {
 }
 
 export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps): ServiceImpl<typeof CatalogAccessService> {
+  const providerCatalogs = createProviderCatalog(documents, tableName);
+  const syncs = createCatalogSyncs(documents, tableName);
   const listClinicItems = () =>
     queryAll(documents, {
       TableName: tableName,
@@ -78,10 +114,12 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
       const [clinicItems, offeringItems] = await Promise.all([listClinicItems(), listAllOfferings()]);
       const treatmentsByClinic = new Map<string, string[]>();
       for (const item of offeringItems) {
+        if (item.active === false) continue;
         const offering = toOffering(item);
         treatmentsByClinic.set(offering.clinicId, [...(treatmentsByClinic.get(offering.clinicId) ?? []), offering.treatmentId]);
       }
       const clinics = clinicItems
+        .filter((item) => item.active !== false)
         .map((item) => toClinic(item, treatmentsByClinic.get(String(item.id)) ?? []))
         .filter((clinic) => !request.treatmentId || clinic.treatmentIds.includes(request.treatmentId));
       return create(ListClinicsResponseSchema, { clinics });
@@ -100,10 +138,14 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
       const treatmentItem = treatmentItems[0];
       if (!treatmentItem) return create(FindOfferingsResponseSchema, {});
       const wanted = new Set(request.clinicIds);
-      const offerings = offeringItems.map(toOffering).filter((o) => wanted.size === 0 || wanted.has(o.clinicId));
+      // What the provider no longer lists (or a retired instance) is inactive: searches skip it.
+      const offerings = offeringItems
+        .filter((item) => item.active !== false)
+        .map(toOffering)
+        .filter((o) => wanted.size === 0 || wanted.has(o.clinicId));
       // The clinic, not the offering, owns the time zone: read it from there.
       const clinics = await getAll(documents, tableName, [...new Set(offerings.map((o) => o.clinicId))].map(clinicKey));
-      const zoneOf = new Map(clinics.map((c) => [String(c.id), String(c.timeZone)]));
+      const zoneOf = new Map(clinics.filter((c) => c.active !== false).map((c) => [String(c.id), String(c.timeZone)]));
       for (const offering of offerings) offering.timeZone = zoneOf.get(offering.clinicId) ?? "";
       return create(FindOfferingsResponseSchema, {
         treatment: toTreatment(treatmentItem),
@@ -153,6 +195,8 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
           providerClinicCode: o.providerClinicCode,
           providerTreatmentCode: o.providerTreatmentCode,
         })),
+        // The mappings these offerings imply, so that a sync of the instance later derives the same offerings.
+        ...providerCatalogs.mappingItemsOf(request.offerings),
       ]);
       return create(RecordCatalogResponseSchema, {
         treatments: request.treatments.length,
@@ -160,6 +204,23 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
         offerings: request.offerings.length,
       });
     },
+
+    // --- a provider instance's catalog as last synced, its mappings, its syncs ---
+
+    beginCatalogSync: async (request) => create(BeginCatalogSyncResponseSchema, await syncs.begin(request)),
+    recordSyncedItems: (request) => syncs.record(request),
+    finishCatalogSync: (request) => syncs.finish(request, providerCatalogs.deriveOfferings),
+    abandonCatalogSync: (request) => syncs.abandon(request),
+    getCatalogSync: (request) => syncs.get(request.syncId),
+    listCatalogSyncs: async (request) =>
+      create(ListCatalogSyncsResponseSchema, { syncs: await syncs.list(required(request.instanceId, "instance_id"), request.limit) }),
+    getProviderCatalog: (request) => providerCatalogs.get(required(request.instanceId, "instance_id")),
+    mapProviderCodes: (request) => {
+      required(request.instanceId, "instance_id");
+      return providerCatalogs.map(request);
+    },
+    withdrawInstance: async (request) =>
+      create(WithdrawInstanceResponseSchema, await providerCatalogs.withdraw(required(request.instanceId, "instance_id"))),
   };
 
   async function knownIds(offerings: Offering[]) {
@@ -172,6 +233,11 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
       clinics: new Set(stored.filter((i) => i.type === "clinic").map((i) => String(i.id))),
     };
   }
+}
+
+function required(value: string, field: string): string {
+  if (!value) throw platformError(ErrorReason.INVALID_ARGUMENT, `${field} is required`, { field });
+  return value;
 }
 
 function invalid(message: string) {

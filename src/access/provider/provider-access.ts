@@ -2,27 +2,31 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { ProviderSlotSchema } from "../../contracts/v1/booking_pb.js";
-import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import { ProviderSlotSchema, TimeWindowSchema } from "../../contracts/v1/booking_pb.js";
+import { ErrorReason, hasReason, metadataOf, platformError } from "../../utilities/errors/platform-error.js";
 import { createLogger, type Logger } from "../../utilities/logging/logger.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
-import { createDiscovery, type Discovery } from "./private/discovery.js";
+import type { InstanceStore, StoredInstance } from "./instance-store.js";
+import { createCallStats } from "./private/call-stats.js";
+import { type CredentialResolver, createCredentialResolver } from "./private/credentials.js";
+import { toCatalogMessage, toRecordMessage, toStateMessage, validateSpec } from "./private/instance-messages.js";
+import { createLiveInstances, type LiveInstance } from "./private/live-instances.js";
+import { probeInstance } from "./private/probe.js";
 import { withProviderCall } from "./private/provider-call.js";
-import {
-  type CallKind,
-  createProviderPolicy,
-  defaultResilience,
-  type ProviderPolicy,
-  type ResilienceSettings,
-} from "./private/resilience.js";
+import type { CallKind, ResilienceSettings } from "./private/resilience.js";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.js";
 import {
   type BookingPatient as BookingPatientMessage,
+  CallErrorSchema,
   CapabilitiesSchema,
   DescribeProvidersResponseSchema,
   FindBookingResponseSchema,
   FindOpenSlotsResponseSchema,
+  InstanceHealthSchema,
+  ListAdaptersResponseSchema,
+  ListInstancesResponseSchema,
+  ProbeReportSchema,
   type ProviderAccessService,
   ProviderBookingSchema,
   ProviderBookingStatus,
@@ -31,7 +35,16 @@ import {
 } from "./v1/provider_access_pb.js";
 
 export interface ProviderAccessDeps {
-  instances: ProviderInstanceConfig[];
+  /** Instances fixed at start, not stored (unit tests, the conformance kit). */
+  instances?: ProviderInstanceConfig[];
+  /** The table's instances (instance-store.ts): registered, changed, paused and retired without a restart. */
+  store?: InstanceStore;
+  /** Reads the secrets instances name (environment variables, Secrets Manager); default: this process's. */
+  credentials?: CredentialResolver;
+  /** A base URL that wins over an instance's stored one (npm start's simulators on shifted ports). */
+  urlOverride?: (instanceId: string) => string | undefined;
+  /** Trust the instances' version stamp this long after reading it; default 0: read it on every use. */
+  instanceCheckMs?: number;
   adapters: Record<string, AdapterFactory>;
   /** Deadline for one provider call, retries included, unless the instance sets its own; the caller's deadline applies too. */
   timeoutMs?: number;
@@ -58,35 +71,49 @@ const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
   overloaded: ErrorReason.PROVIDER_OVERLOADED,
 };
 
+/**
+ * Which instances a verb serves: new business (a search, a hold, a booking) only active ones; what concerns
+ * reservations already made (confirm, cancel, find) every instance not retired … and retired ones too, so
+ * that a patient can still cancel; administration (the catalog, a connection test) active and paused ones.
+ */
+type Gate = "active" | "any" | "not-retired";
+
 export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<typeof ProviderAccessService> {
-  const instances = new Map<
-    string,
-    { config: ProviderInstanceConfig; adapter: ProviderAdapter; policy: ProviderPolicy; discovery: Discovery; deadlineMs: number }
-  >();
-  for (const config of deps.instances) {
-    const factory = deps.adapters[config.adapter];
-    if (!factory) throw new Error(`provider instance ${config.id} uses unknown adapter ${config.adapter}`);
-    const settings = {
-      ...defaultResilience,
-      ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}),
-      ...deps.resilience,
-      ...config.resilience,
-    };
-    const adapter = factory(config, deps.fetch);
-    instances.set(config.id, {
-      config,
-      adapter,
-      policy: createProviderPolicy(config.id, settings),
-      deadlineMs: settings.deadlineMs,
-      discovery: createDiscovery(adapter, { ttlMs: deps.discoveryTtlMs ?? 10 * 60_000, retryAfterMs: 30_000 }),
-    });
-  }
-
   const log = deps.log ?? createLogger("provider-access");
+  const live = createLiveInstances({
+    adapters: deps.adapters,
+    fixed: deps.instances,
+    store: deps.store,
+    credentials: deps.credentials ?? createCredentialResolver(),
+    resilience: { ...(deps.timeoutMs ? { deadlineMs: deps.timeoutMs } : {}), ...deps.resilience },
+    discoveryTtlMs: deps.discoveryTtlMs ?? 10 * 60_000,
+    fetch: deps.fetch,
+    urlOverride: deps.urlOverride,
+    checkEveryMs: deps.instanceCheckMs,
+    log,
+  });
+  /** The instances as last read, for the metrics callback (which cannot wait for a read). */
+  let instances = new Map<string, LiveInstance>();
+  const stats = createCallStats();
+  const notFound = (id: string) =>
+    platformError(ErrorReason.PROVIDER_INSTANCE_NOT_FOUND, `no provider instance ${id}`, { provider_instance_id: id });
 
-  const find = (id: string) => {
+  const find = async (id: string, gate: Gate = "any"): Promise<LiveInstance> => {
+    instances = await live.current();
     const instance = instances.get(id);
-    if (!instance) throw platformError(ErrorReason.PROVIDER_INSTANCE_UNKNOWN, `no provider instance ${id}`, { provider_instance_id: id });
+    const metadata = { provider_instance_id: id };
+    if (!instance) throw platformError(ErrorReason.PROVIDER_INSTANCE_UNKNOWN, `no provider instance ${id}`, metadata);
+    if (instance.state === "retired" && gate !== "any")
+      throw platformError(ErrorReason.PROVIDER_INSTANCE_UNKNOWN, `provider instance ${id} is retired`, { ...metadata, state: "retired" });
+    if (instance.state === "paused" && gate === "active")
+      throw platformError(ErrorReason.PROVIDER_PAUSED, `provider ${id} is paused: no searches, no new reservations`, metadata);
+    if (instance.problem) {
+      // Its secret could not be read when it was loaded: it may be there now (a Secrets Manager secret made since).
+      const rebuilt = await live.build(instance.record);
+      if (rebuilt.problem) throw rebuilt.problem;
+      instances.set(id, rebuilt);
+      return rebuilt;
+    }
     return instance;
   };
 
@@ -102,8 +129,10 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
   meter
     .createObservableGauge("provider.circuit.open", { description: "1 while an instance's circuit is open or half-open, else 0" })
     .addCallback((result) => {
-      for (const [id, { policy }] of instances)
+      for (const [id, { policy, state }] of instances) {
+        if (state === "retired") continue;
         result.observe(policy.circuitState === "closed" ? 0 : 1, { "provider.instance": id, "circuit.state": policy.circuitState });
+      }
     });
 
   /**
@@ -117,13 +146,16 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     signal: AbortSignal,
     run: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
     operation = "call",
+    gate: Gate = "any",
   ): Promise<T> => {
-    const { config, adapter, policy, discovery } = find(id);
+    const { config, adapter, policy, discovery } = await find(id, gate);
     const attributes = { "provider.instance": id, "provider.operation": operation };
     return tracer().startActiveSpan(`${id} ${operation}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
       const started = performance.now();
-      const record = (outcome: string) => {
-        duration.record(performance.now() - started, { "provider.instance": id, operation, outcome });
+      const record = (outcome: string, message?: string) => {
+        const ms = performance.now() - started;
+        duration.record(ms, { "provider.instance": id, operation, outcome });
+        stats.record(id, { ms, outcome, operation, message });
         span.setAttribute("provider.outcome", outcome);
       };
       try {
@@ -142,7 +174,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         return result;
       } catch (error) {
         const errorKind = error instanceof ProviderError ? error.kind : error instanceof ConnectError ? "unsupported" : "adapter-bug";
-        record(errorKind);
+        record(errorKind, (error as Error).message);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorKind });
         failures.add(1, { "provider.instance": id, operation, kind: errorKind });
         if (error instanceof ConnectError) throw error;
@@ -176,6 +208,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         (adapter, signal) =>
           adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
         "find-open-slots",
+        "active",
       );
       return create(FindOpenSlotsResponseSchema, {
         slots: slots.map((slot) =>
@@ -206,6 +239,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           );
         },
         "hold-slot",
+        "active",
       );
       return toMessage(state);
     },
@@ -246,6 +280,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           );
         },
         "book-slot",
+        "active",
       );
       return toMessage(state);
     },
@@ -311,11 +346,14 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     },
 
     async describeProviders(_request, context) {
+      instances = await live.current();
+      const described = [...instances.values()].filter((instance) => instance.state !== "retired");
       // Capabilities that depend on the server are learnt before they are declared. An instance whose
       // discovery fails is described by what every server of its protocol can do; its verbs try again.
       await Promise.all(
-        [...instances.entries()]
-          .filter(([, instance]) => instance.discovery.due)
+        described
+          .map((instance) => [instance.config.id, instance] as const)
+          .filter(([, instance]) => instance.discovery.due && !instance.problem)
           .map(([id]) =>
             call(id, "read", context.signal, async () => undefined, "discover").catch((error: unknown) =>
               log.warn({ err: error, providerInstanceId: id }, `could not discover what provider ${id} can do; describing it without`),
@@ -323,18 +361,200 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           ),
       );
       return create(DescribeProvidersResponseSchema, {
-        providers: [...instances.values()].map(({ config, adapter, policy, deadlineMs }) =>
+        providers: described.map(({ config, adapter, policy, state, deadlineMs }) =>
           create(ProviderInstanceSchema, {
             id: config.id,
             adapter: config.adapter,
             circuitState: policy.circuitState,
             deadlineMs,
             capabilities: create(CapabilitiesSchema, adapter.capabilities),
+            state: toStateMessage(state),
           }),
         ),
       });
     },
+
+    // --- provider instances ---
+
+    listAdapters: () => create(ListAdaptersResponseSchema, { adapters: Object.keys(deps.adapters).sort() }),
+
+    async probeInstance(request, context) {
+      let instance: LiveInstance;
+      if (request.target.case === "spec") {
+        const settings = validateSpec(request.target.value, Object.keys(deps.adapters).sort());
+        instance = await live.build(stored(settings));
+      } else if (request.target.case === "instanceId") {
+        instance = await find(request.target.value, "not-retired").catch((error: unknown) => {
+          throw reasonOfUnknown(error, request.target.value as string);
+        });
+      } else {
+        throw platformError(ErrorReason.INVALID_ARGUMENT, "give an instance spec or an instance id", { field: "target" });
+      }
+      if (instance.problem) throw instance.problem;
+      const id = instance.config.id;
+      const result = await withProviderCall({ operation: "probe", log }, () =>
+        probeInstance(id, instance.adapter, instance.policy, context.signal),
+      );
+      return create(ProbeReportSchema, {
+        capabilities: create(CapabilitiesSchema, instance.adapter.capabilities),
+        catalog: toCatalogMessage(result.catalog),
+        sampleClinicCode: result.sample?.clinicCode ?? "",
+        sampleTreatmentCode: result.sample?.treatmentCode ?? "",
+        sampleWindow: result.sample
+          ? create(TimeWindowSchema, {
+              start: timestampFromDate(result.sample.window.start),
+              end: timestampFromDate(result.sample.window.end),
+            })
+          : undefined,
+        sampleSlots: (result.sample?.slots ?? []).map((slot) =>
+          create(ProviderSlotSchema, {
+            providerSlotId: slot.providerSlotId,
+            start: timestampFromDate(slot.start),
+            end: timestampFromDate(slot.end),
+            practitionerCode: slot.practitionerCode,
+            practitionerName: slot.practitionerName,
+            bookingLink: slot.bookingLink,
+            bookingPhone: slot.bookingPhone,
+            remainingCapacity: slot.remainingCapacity,
+          }),
+        ),
+        elapsedMs: result.elapsedMs,
+      });
+    },
+
+    async registerInstance(request) {
+      const settings = validateSpec(request.spec, Object.keys(deps.adapters).sort());
+      const store = requireStore();
+      const record = await store.register(settings);
+      await live.reload();
+      log.info({ providerInstanceId: record.id, adapter: record.adapter }, `registered provider instance ${record.id}`);
+      return toRecordMessage(record);
+    },
+
+    async updateInstance(request) {
+      const settings = validateSpec(request.spec, Object.keys(deps.adapters).sort());
+      const record = await requireStore().change(settings.id, (current) => {
+        if (current.state === "retired") throw stateError(current, "update");
+        if (current.adapter !== settings.adapter) {
+          throw platformError(
+            ErrorReason.INVALID_ARGUMENT,
+            `provider instance ${current.id} speaks ${current.adapter}; an instance never changes its adapter (register a new one)`,
+            { field: "adapter" },
+          );
+        }
+        return { ...settings };
+      });
+      await live.reload();
+      return toRecordMessage(record);
+    },
+
+    pauseInstance: (request) => changeState(request.instanceId, "paused", request.reason, ["active", "paused"]),
+    resumeInstance: (request) => changeState(request.instanceId, "active", request.reason, ["paused", "active"]),
+    retireInstance: (request) => changeState(request.instanceId, "retired", request.reason, ["active", "paused", "retired"]),
+
+    async getInstance(request) {
+      const record = await (deps.store ? deps.store.get(request.instanceId) : fixedRecord(request.instanceId));
+      if (!record) throw notFound(request.instanceId);
+      return toRecordMessage(record);
+    },
+
+    async listInstances() {
+      instances = await live.current();
+      const records = [...instances.values()].map((i) => i.record).sort((a, b) => a.id.localeCompare(b.id));
+      return create(ListInstancesResponseSchema, { instances: records.map(toRecordMessage) });
+    },
+
+    async readProviderCatalog(request, context) {
+      const catalog = await call(
+        request.instanceId,
+        "catalog",
+        context.signal,
+        (adapter, signal) => {
+          if (!adapter.listCatalog) throw unsupported(request.instanceId, "listing its catalog");
+          return adapter.listCatalog(signal);
+        },
+        "list-catalog",
+        "not-retired",
+      ).catch((error: unknown) => {
+        throw reasonOfUnknown(error, request.instanceId);
+      });
+      return toCatalogMessage(catalog);
+    },
+
+    async getInstanceHealth(request) {
+      instances = await live.current();
+      const instance = instances.get(request.instanceId);
+      if (!instance) throw notFound(request.instanceId);
+      const summary = stats.summary(request.instanceId);
+      return create(InstanceHealthSchema, {
+        instanceId: request.instanceId,
+        state: toStateMessage(instance.state),
+        circuitState: instance.policy.circuitState,
+        windowSeconds: summary.windowSeconds,
+        calls: summary.calls,
+        failures: summary.failures,
+        p50Ms: summary.p50Ms,
+        p90Ms: summary.p90Ms,
+        p99Ms: summary.p99Ms,
+        errors: summary.errors,
+        lastError: summary.lastError
+          ? create(CallErrorSchema, {
+              at: timestampFromDate(summary.lastError.at),
+              kind: summary.lastError.kind,
+              operation: summary.lastError.operation,
+              message: summary.lastError.message,
+            })
+          : undefined,
+        lastSuccessAt: summary.lastSuccessAt ? timestampFromDate(summary.lastSuccessAt) : undefined,
+      });
+    },
   };
+
+  function requireStore(): InstanceStore {
+    if (!deps.store) throw new ConnectError("this provider access has fixed instances only (no table)", Code.FailedPrecondition);
+    return deps.store;
+  }
+
+  async function fixedRecord(id: string): Promise<StoredInstance | undefined> {
+    return (await live.current()).get(id)?.record;
+  }
+
+  async function changeState(id: string, to: StoredInstance["state"], reason: string, from: Array<StoredInstance["state"]>) {
+    const record = await requireStore().change(id, (current) => {
+      if (!from.includes(current.state)) throw stateError(current, to === "active" ? "resume" : to === "paused" ? "pause" : "retire");
+      // Already there: nothing to change, but the change is written anyway so the call stays one code path (idempotent).
+      return { state: to, stateReason: reason || current.stateReason };
+    });
+    await live.reload();
+    log.info({ providerInstanceId: id, state: to, reason }, `provider instance ${id} is ${to}`);
+    return toRecordMessage(record);
+  }
+}
+
+/** A stored-looking record for settings not stored (a dry run): what building an adapter needs. */
+function stored(settings: ReturnType<typeof validateSpec>): StoredInstance {
+  const at = new Date().toISOString();
+  return { ...settings, state: "active", stateReason: "", revision: 0, createdAt: at, updatedAt: at };
+}
+
+function stateError(current: StoredInstance, verb: string) {
+  return platformError(ErrorReason.PROVIDER_INSTANCE_STATE, `provider instance ${current.id} is ${current.state}: it cannot ${verb}`, {
+    provider_instance_id: current.id,
+    current_state: current.state,
+  });
+}
+
+/** An administrator asking about an instance that does not exist gets "not found", one that is retired "its state", not "not connected". */
+function reasonOfUnknown(error: unknown, id: string) {
+  if (!hasReason(error, ErrorReason.PROVIDER_INSTANCE_UNKNOWN)) return ConnectError.from(error);
+  const metadata = { provider_instance_id: id };
+  if (metadataOf(error).state === "retired") {
+    return platformError(ErrorReason.PROVIDER_INSTANCE_STATE, `provider instance ${id} is retired`, {
+      ...metadata,
+      current_state: "retired",
+    });
+  }
+  return platformError(ErrorReason.PROVIDER_INSTANCE_NOT_FOUND, `no provider instance ${id}`, metadata);
 }
 
 const bookingStatus: Record<ProviderBookingState["status"], ProviderBookingStatus> = {

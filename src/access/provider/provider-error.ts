@@ -24,6 +24,8 @@ export class ProviderError extends Error {
     readonly providerInstanceId: string,
     readonly kind: ProviderErrorKind,
     detail: string,
+    /** The HTTP status that said so, where one did (a 401 and a 400 are both "rejected"). */
+    readonly status?: number,
   ) {
     super(`provider ${providerInstanceId} ${describe(kind)}: ${detail}`);
     this.name = "ProviderError";

@@ -1,19 +1,24 @@
+import { createClient, createRouterTransport } from "@connectrpc/connect";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import { OnboardingManagerService } from "../../managers/onboarding/v1/onboarding_manager_pb.js";
 import { withDeadline } from "../../utilities/rpc/deadline.js";
 import type { Scope } from "../../utilities/security/api-keys.js";
+import { adminSchemas } from "./admin-schemas.js";
 import { type AuthenticationOptions, registerAuthentication } from "./auth/authenticate.js";
 import { securityScheme, securitySchemeName } from "./auth/security.js";
 import type { BookingManagerClient } from "./booking-manager-client.js";
 import { clientErrorHandler, httpLimits } from "./limits/http-limits.js";
 import { registerRateLimits } from "./limits/rate-limits.js";
+import type { OnboardingManagerClient } from "./onboarding-manager-client.js";
 import type { ProblemName } from "./problems/problem-catalog.js";
 import { registerProblemDetails, sendProblem } from "./problems/problem-details.js";
 import { problemPages } from "./problems/problem-pages.js";
 import { registerRequestMetrics } from "./request-metrics.js";
+import { adminRoutes } from "./routes/admin-routes.js";
 import { availabilityRoutes } from "./routes/availability-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -22,6 +27,8 @@ import { sharedSchemas } from "./schemas.js";
 
 export interface ApiOptions {
   bookingManager: BookingManagerClient;
+  /** The admin API's manager (provider onboarding); without it the admin routes exist (for the document) but answer 501. */
+  onboardingManager?: OnboardingManagerClient;
   /** How callers prove who they are: API keys, and OAuth2 tokens where configured. */
   authentication: AuthenticationOptions;
   logger?: FastifyBaseLogger | boolean;
@@ -108,7 +115,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     if (!reply.hasHeader("cache-control") && (request.url.startsWith("/v1/") || reply.statusCode >= 400))
       reply.header("cache-control", "no-store");
   });
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  for (const schema of [...sharedSchemas, ...adminSchemas]) app.addSchema(schema);
 
   // Registered before the routes, so that it sees them all.
   await app.register(swagger, {
@@ -128,6 +135,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         { name: "availability", description: "Free time slots" },
         { name: "reservations", description: "Hold, confirm, cancel" },
         { name: "operations", description: "Health and readiness" },
+        { name: "admin", description: "Provider onboarding: instances, their catalogs and mappings, syncs, health (`admin` scope)" },
       ],
       servers: [server],
       components: { securitySchemes: { [securitySchemeName]: securityScheme } },
@@ -148,6 +156,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { bookingManager });
   await app.register(availabilityRoutes, { bookingManager });
   await app.register(reservationRoutes, { bookingManager });
+  await app.register(adminRoutes, {
+    onboardingManager:
+      options.onboardingManager ??
+      createClient(
+        OnboardingManagerService,
+        createRouterTransport(() => {}),
+      ),
+  });
   await app.register(healthRoutes, { ready });
   await app.register(problemPages);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -1,4 +1,5 @@
 import { BookingManagerService } from "../../managers/booking/v1/booking_manager_pb.js";
+import { OnboardingManagerService } from "../../managers/onboarding/v1/onboarding_manager_pb.js";
 import { assertNoDevelopmentKeyInProduction, loadSecrets } from "../../utilities/config/secrets.js";
 import { portFromEnv, serviceUrl } from "../../utilities/config/service-env.js";
 import { createDynamoDbClients, dynamoDbSettingsFromEnv } from "../../utilities/dynamodb/dynamodb-config.js";
@@ -19,6 +20,7 @@ try {
   const { documents } = createDynamoDbClients(settings);
   const app = await buildApi({
     bookingManager: grpcClient(BookingManagerService, grpcTransport(serviceUrl("booking-manager"))),
+    onboardingManager: grpcClient(OnboardingManagerService, grpcTransport(serviceUrl("onboarding-manager"))),
     authentication: {
       apiKeys: createKeyVerifier(createApiKeyStore(documents, settings.tableName)),
       oauth: oauthSettingsFromEnv(),

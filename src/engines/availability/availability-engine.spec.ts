@@ -191,6 +191,22 @@ describe("finding free times", () => {
     });
   });
 
+  it("leaves a paused provider out of the answer altogether: no slots, and not reported as failing", async () => {
+    const engine = engineWith(
+      fakeProviderAccess(
+        { "odenplan-code": ["2026-03-02T08:00:00Z"], "uppsala-code": ["2026-03-02T09:00:00Z"] },
+        { paused: platformError(ErrorReason.PROVIDER_PAUSED, "provider paused is paused") },
+      ),
+    );
+    const result = await engine.findAvailability({
+      treatment,
+      offerings: [offering("odenplan", "kb"), offering("uppsala", "paused")],
+      ...march2,
+    });
+    expect(result.slots.map((s) => s.providerInstanceId)).toEqual(["kb"]);
+    expect(result.providers.map((p) => p.providerInstanceId)).toEqual(["kb"]);
+  });
+
   it("pages through all times without losing or repeating one", async () => {
     const times = Array.from({ length: 7 }, (_, i) => `2026-03-02T0${i + 1}:00:00Z`);
     const engine = engineWith(fakeProviderAccess({ "a-code": times, "b-code": times }));

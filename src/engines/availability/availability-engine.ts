@@ -11,7 +11,7 @@ import {
   SlotSchema,
   TimeWindowSchema,
 } from "../../contracts/v1/booking_pb.js";
-import { ErrorReason, platformError, reasonOf } from "../../utilities/errors/platform-error.js";
+import { ErrorReason, hasReason, platformError, reasonOf } from "../../utilities/errors/platform-error.js";
 import type { SlotTokens } from "../../utilities/security/slot-token.js";
 import { localDatesWindow, toLocalIso } from "../../utilities/time/local-time.js";
 import { compareCursors, decodePageToken, encodePageToken, type SlotCursor } from "./private/page-token.js";
@@ -129,13 +129,17 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
             }
             return { offering, candidates, failure: undefined };
           } catch (error) {
+            // A paused provider is not searched, and not a failure either: it is simply not in the answer.
+            if (hasReason(error, ErrorReason.PROVIDER_PAUSED))
+              return { offering, candidates: [] as Candidate[], failure: undefined, paused: true };
             return { offering, candidates: [] as Candidate[], failure: ConnectError.from(error) };
           }
         }),
       );
 
       const providers = new Map<string, ProviderOutcome>();
-      for (const { offering, candidates, failure } of answers) {
+      for (const { offering, candidates, failure, paused } of answers) {
+        if (paused) continue;
         const outcome =
           providers.get(offering.providerInstanceId) ??
           create(ProviderOutcomeSchema, { providerInstanceId: offering.providerInstanceId, status: ProviderStatus.OK });

@@ -97,7 +97,7 @@ export function patientDataKeySource(env: NodeJS.ProcessEnv = process.env): Pati
   return keyArn ? { kind: "kms", keyArn } : { kind: "key-file", path: keyFile || defaultPatientDataKeyFile };
 }
 
-type SecretsClient = { getSecretValue(secretId: string): Promise<string | undefined> };
+export type SecretsClient = { getSecretValue(secretId: string): Promise<string | undefined> };
 
 /**
  * Reads every `<NAME>_SECRET_ID` of the environment from AWS Secrets Manager
@@ -119,7 +119,8 @@ export async function loadSecrets(env: NodeJS.ProcessEnv = process.env, client?:
   return loaded;
 }
 
-async function secretsManagerClient(env: NodeJS.ProcessEnv): Promise<SecretsClient> {
+/** A reader of AWS Secrets Manager secrets (by ARN or name), in the environment's region. */
+export async function secretsManagerClient(env: NodeJS.ProcessEnv = process.env): Promise<SecretsClient> {
   const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
   const client = new SecretsManagerClient({
     region: env.AWS_REGION,

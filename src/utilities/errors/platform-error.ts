@@ -42,6 +42,20 @@ const statusOf: Record<ErrorReason, Code> = {
   [ErrorReason.PROVIDER_OVERLOADED]: Code.ResourceExhausted,
   [ErrorReason.PROVIDER_UNSUPPORTED]: Code.Unimplemented,
   [ErrorReason.NO_PROVIDER_ANSWERED]: Code.Unavailable,
+  [ErrorReason.ADAPTER_UNKNOWN]: Code.InvalidArgument,
+  [ErrorReason.PROVIDER_UNREACHABLE]: Code.FailedPrecondition,
+  [ErrorReason.PROVIDER_CREDENTIALS_REFUSED]: Code.FailedPrecondition,
+  [ErrorReason.PROVIDER_PROTOCOL_MISMATCH]: Code.FailedPrecondition,
+  [ErrorReason.CREDENTIALS_UNRESOLVED]: Code.FailedPrecondition,
+  [ErrorReason.PROVIDER_INSTANCE_EXISTS]: Code.AlreadyExists,
+  [ErrorReason.PROVIDER_PAUSED]: Code.FailedPrecondition,
+  [ErrorReason.PROVIDER_INSTANCE_STATE]: Code.FailedPrecondition,
+  [ErrorReason.MAPPING_TARGET_UNKNOWN]: Code.FailedPrecondition,
+  [ErrorReason.PROVIDER_CODE_UNKNOWN]: Code.FailedPrecondition,
+  [ErrorReason.MAPPING_CONFLICT]: Code.AlreadyExists,
+  [ErrorReason.PROVIDER_INSTANCE_NOT_FOUND]: Code.NotFound,
+  [ErrorReason.SYNC_NOT_FOUND]: Code.NotFound,
+  [ErrorReason.SYNC_LEASE_LOST]: Code.Aborted,
 };
 
 /** The gRPC status a reason travels with. */

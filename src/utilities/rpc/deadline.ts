@@ -84,3 +84,13 @@ export function deadlineBound<C extends Client<never>>(client: C): C {
     },
   });
 }
+
+/**
+ * Runs `work` outside any request's deadline: for work that goes on after the
+ * request that started it was answered (a catalog sync started over the API).
+ * Its calls get no deadline from that request, and its caller going away does
+ * not stop it.
+ */
+export function detached<T>(work: () => T): T {
+  return storage.exit(work);
+}

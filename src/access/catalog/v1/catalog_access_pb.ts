@@ -9,13 +9,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Clinic, Offering, Treatment } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { CatalogSync, CatalogSyncSchema, MappedProviderCatalogSchema, ProviderClinic, ProviderPractitioner, ProviderTreatment, SyncState } from "../../../contracts/v1/provider_catalog_pb.js";
+import { file_contracts_v1_provider_catalog } from "../../../contracts/v1/provider_catalog_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file access/catalog/v1/catalog_access.proto.
  */
 export const file_access_catalog_v1_catalog_access: GenFile = /*@__PURE__*/
-  fileDesc("CiZhY2Nlc3MvY2F0YWxvZy92MS9jYXRhbG9nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmNhdGFsb2cudjEiFwoVTGlzdFRyZWF0bWVudHNSZXF1ZXN0IkUKFkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQiKgoSTGlzdENsaW5pY3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCSI8ChNMaXN0Q2xpbmljc1Jlc3BvbnNlEiUKB2NsaW5pY3MYASADKAsyFC5jb250cmFjdHMudjEuQ2xpbmljIkAKFEZpbmRPZmZlcmluZ3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCRISCgpjbGluaWNfaWRzGAIgAygJIm4KFUZpbmRPZmZlcmluZ3NSZXNwb25zZRIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50EikKCW9mZmVyaW5ncxgCIAMoCzIWLmNvbnRyYWN0cy52MS5PZmZlcmluZyKVAQoUUmVjb3JkQ2F0YWxvZ1JlcXVlc3QSKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQSJQoHY2xpbmljcxgCIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMSKQoJb2ZmZXJpbmdzGAMgAygLMhYuY29udHJhY3RzLnYxLk9mZmVyaW5nIk8KFVJlY29yZENhdGFsb2dSZXNwb25zZRISCgp0cmVhdG1lbnRzGAEgASgFEg8KB2NsaW5pY3MYAiABKAUSEQoJb2ZmZXJpbmdzGAMgASgFMqMDChRDYXRhbG9nQWNjZXNzU2VydmljZRJlCg5MaXN0VHJlYXRtZW50cxIoLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVxdWVzdBopLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USXAoLTGlzdENsaW5pY3MSJS5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1JlcXVlc3QaJi5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1Jlc3BvbnNlEmIKDUZpbmRPZmZlcmluZ3MSJy5hY2Nlc3MuY2F0YWxvZy52MS5GaW5kT2ZmZXJpbmdzUmVxdWVzdBooLmFjY2Vzcy5jYXRhbG9nLnYxLkZpbmRPZmZlcmluZ3NSZXNwb25zZRJiCg1SZWNvcmRDYXRhbG9nEicuYWNjZXNzLmNhdGFsb2cudjEuUmVjb3JkQ2F0YWxvZ1JlcXVlc3QaKC5hY2Nlc3MuY2F0YWxvZy52MS5SZWNvcmRDYXRhbG9nUmVzcG9uc2ViBnByb3RvMw", [file_contracts_v1_booking]);
+  fileDesc("CiZhY2Nlc3MvY2F0YWxvZy92MS9jYXRhbG9nX2FjY2Vzcy5wcm90bxIRYWNjZXNzLmNhdGFsb2cudjEiFwoVTGlzdFRyZWF0bWVudHNSZXF1ZXN0IkUKFkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQiKgoSTGlzdENsaW5pY3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCSI8ChNMaXN0Q2xpbmljc1Jlc3BvbnNlEiUKB2NsaW5pY3MYASADKAsyFC5jb250cmFjdHMudjEuQ2xpbmljIkAKFEZpbmRPZmZlcmluZ3NSZXF1ZXN0EhQKDHRyZWF0bWVudF9pZBgBIAEoCRISCgpjbGluaWNfaWRzGAIgAygJIm4KFUZpbmRPZmZlcmluZ3NSZXNwb25zZRIqCgl0cmVhdG1lbnQYASABKAsyFy5jb250cmFjdHMudjEuVHJlYXRtZW50EikKCW9mZmVyaW5ncxgCIAMoCzIWLmNvbnRyYWN0cy52MS5PZmZlcmluZyKVAQoUUmVjb3JkQ2F0YWxvZ1JlcXVlc3QSKwoKdHJlYXRtZW50cxgBIAMoCzIXLmNvbnRyYWN0cy52MS5UcmVhdG1lbnQSJQoHY2xpbmljcxgCIAMoCzIULmNvbnRyYWN0cy52MS5DbGluaWMSKQoJb2ZmZXJpbmdzGAMgAygLMhYuY29udHJhY3RzLnYxLk9mZmVyaW5nIk8KFVJlY29yZENhdGFsb2dSZXNwb25zZRISCgp0cmVhdG1lbnRzGAEgASgFEg8KB2NsaW5pY3MYAiABKAUSEQoJb2ZmZXJpbmdzGAMgASgFImUKF0JlZ2luQ2F0YWxvZ1N5bmNSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEhUKDWxlYXNlX3NlY29uZHMYAyABKAUSDwoHdHJpZ2dlchgEIAEoCSJiChhCZWdpbkNhdGFsb2dTeW5jUmVzcG9uc2USJwoEc3luYxgBIAEoCzIZLmNvbnRyYWN0cy52MS5DYXRhbG9nU3luYxIPCgdyZXN1bWVkGAIgASgIEgwKBGJ1c3kYAyABKAgi6AEKGFJlY29yZFN5bmNlZEl0ZW1zUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEg0KBXRvdGFsGAMgASgFEi0KB2NsaW5pY3MYBCADKAsyHC5jb250cmFjdHMudjEuUHJvdmlkZXJDbGluaWMSMwoKdHJlYXRtZW50cxgFIAMoCzIfLmNvbnRyYWN0cy52MS5Qcm92aWRlclRyZWF0bWVudBI5Cg1wcmFjdGl0aW9uZXJzGAYgAygLMiIuY29udHJhY3RzLnYxLlByb3ZpZGVyUHJhY3RpdGlvbmVyIjoKGEZpbmlzaENhdGFsb2dTeW5jUmVxdWVzdBIPCgdzeW5jX2lkGAEgASgJEg0KBW93bmVyGAIgASgJInIKGUFiYW5kb25DYXRhbG9nU3luY1JlcXVlc3QSDwoHc3luY19pZBgBIAEoCRINCgVvd25lchgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmNvbnRyYWN0cy52MS5TeW5jU3RhdGUSDQoFZXJyb3IYBCABKAkiKAoVR2V0Q2F0YWxvZ1N5bmNSZXF1ZXN0Eg8KB3N5bmNfaWQYASABKAkiPQoXTGlzdENhdGFsb2dTeW5jc1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSDQoFbGltaXQYAiABKAUiRAoYTGlzdENhdGFsb2dTeW5jc1Jlc3BvbnNlEigKBXN5bmNzGAEgAygLMhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jIjAKGUdldFByb3ZpZGVyQ2F0YWxvZ1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiWAoNQ2xpbmljTWFwcGluZxIcChRwcm92aWRlcl9jbGluaWNfY29kZRgBIAEoCRIZChF2YWFyZGVuX2NsaW5pY19pZBgCIAEoCRIOCgZjcmVhdGUYAyABKAgiUQoQVHJlYXRtZW50TWFwcGluZxIfChdwcm92aWRlcl90cmVhdG1lbnRfY29kZRgBIAEoCRIcChR2YWFyZGVuX3RyZWF0bWVudF9pZBgCIAEoCSKaAQoXTWFwUHJvdmlkZXJDb2Rlc1JlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSMQoHY2xpbmljcxgCIAMoCzIgLmFjY2Vzcy5jYXRhbG9nLnYxLkNsaW5pY01hcHBpbmcSNwoKdHJlYXRtZW50cxgDIAMoCzIjLmFjY2Vzcy5jYXRhbG9nLnYxLlRyZWF0bWVudE1hcHBpbmciLgoXV2l0aGRyYXdJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiPgoYV2l0aGRyYXdJbnN0YW5jZVJlc3BvbnNlEhEKCW9mZmVyaW5ncxgBIAEoBRIPCgdjbGluaWNzGAIgASgFMqgKChRDYXRhbG9nQWNjZXNzU2VydmljZRJlCg5MaXN0VHJlYXRtZW50cxIoLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVxdWVzdBopLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RUcmVhdG1lbnRzUmVzcG9uc2USXAoLTGlzdENsaW5pY3MSJS5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1JlcXVlc3QaJi5hY2Nlc3MuY2F0YWxvZy52MS5MaXN0Q2xpbmljc1Jlc3BvbnNlEmIKDUZpbmRPZmZlcmluZ3MSJy5hY2Nlc3MuY2F0YWxvZy52MS5GaW5kT2ZmZXJpbmdzUmVxdWVzdBooLmFjY2Vzcy5jYXRhbG9nLnYxLkZpbmRPZmZlcmluZ3NSZXNwb25zZRJiCg1SZWNvcmRDYXRhbG9nEicuYWNjZXNzLmNhdGFsb2cudjEuUmVjb3JkQ2F0YWxvZ1JlcXVlc3QaKC5hY2Nlc3MuY2F0YWxvZy52MS5SZWNvcmRDYXRhbG9nUmVzcG9uc2USawoQQmVnaW5DYXRhbG9nU3luYxIqLmFjY2Vzcy5jYXRhbG9nLnYxLkJlZ2luQ2F0YWxvZ1N5bmNSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuQmVnaW5DYXRhbG9nU3luY1Jlc3BvbnNlElsKEVJlY29yZFN5bmNlZEl0ZW1zEisuYWNjZXNzLmNhdGFsb2cudjEuUmVjb3JkU3luY2VkSXRlbXNSZXF1ZXN0GhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jElsKEUZpbmlzaENhdGFsb2dTeW5jEisuYWNjZXNzLmNhdGFsb2cudjEuRmluaXNoQ2F0YWxvZ1N5bmNSZXF1ZXN0GhkuY29udHJhY3RzLnYxLkNhdGFsb2dTeW5jEl0KEkFiYW5kb25DYXRhbG9nU3luYxIsLmFjY2Vzcy5jYXRhbG9nLnYxLkFiYW5kb25DYXRhbG9nU3luY1JlcXVlc3QaGS5jb250cmFjdHMudjEuQ2F0YWxvZ1N5bmMSVQoOR2V0Q2F0YWxvZ1N5bmMSKC5hY2Nlc3MuY2F0YWxvZy52MS5HZXRDYXRhbG9nU3luY1JlcXVlc3QaGS5jb250cmFjdHMudjEuQ2F0YWxvZ1N5bmMSawoQTGlzdENhdGFsb2dTeW5jcxIqLmFjY2Vzcy5jYXRhbG9nLnYxLkxpc3RDYXRhbG9nU3luY3NSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuTGlzdENhdGFsb2dTeW5jc1Jlc3BvbnNlEmcKEkdldFByb3ZpZGVyQ2F0YWxvZxIsLmFjY2Vzcy5jYXRhbG9nLnYxLkdldFByb3ZpZGVyQ2F0YWxvZ1JlcXVlc3QaIy5jb250cmFjdHMudjEuTWFwcGVkUHJvdmlkZXJDYXRhbG9nEmMKEE1hcFByb3ZpZGVyQ29kZXMSKi5hY2Nlc3MuY2F0YWxvZy52MS5NYXBQcm92aWRlckNvZGVzUmVxdWVzdBojLmNvbnRyYWN0cy52MS5NYXBwZWRQcm92aWRlckNhdGFsb2cSawoQV2l0aGRyYXdJbnN0YW5jZRIqLmFjY2Vzcy5jYXRhbG9nLnYxLldpdGhkcmF3SW5zdGFuY2VSZXF1ZXN0GisuYWNjZXNzLmNhdGFsb2cudjEuV2l0aGRyYXdJbnN0YW5jZVJlc3BvbnNlYgZwcm90bzM", [file_contracts_v1_booking, file_contracts_v1_provider_catalog]);
 
 /**
  * @generated from message access.catalog.v1.ListTreatmentsRequest
@@ -186,6 +188,368 @@ export const RecordCatalogResponseSchema: GenMessage<RecordCatalogResponse> = /*
   messageDesc(file_access_catalog_v1_catalog_access, 7);
 
 /**
+ * @generated from message access.catalog.v1.BeginCatalogSyncRequest
+ */
+export type BeginCatalogSyncRequest = Message<"access.catalog.v1.BeginCatalogSyncRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * Who drives it (a random id per driver): only its owner may record under it.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * How long the owner may stay silent before another may take over.
+   *
+   * @generated from field: int32 lease_seconds = 3;
+   */
+  leaseSeconds: number;
+
+  /**
+   * @generated from field: string trigger = 4;
+   */
+  trigger: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.BeginCatalogSyncRequest.
+ * Use `create(BeginCatalogSyncRequestSchema)` to create a new message.
+ */
+export const BeginCatalogSyncRequestSchema: GenMessage<BeginCatalogSyncRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 8);
+
+/**
+ * @generated from message access.catalog.v1.BeginCatalogSyncResponse
+ */
+export type BeginCatalogSyncResponse = Message<"access.catalog.v1.BeginCatalogSyncResponse"> & {
+  /**
+   * @generated from field: contracts.v1.CatalogSync sync = 1;
+   */
+  sync?: CatalogSync | undefined;
+
+  /**
+   * An unfinished sync taken over (its items already recorded stay counted).
+   *
+   * @generated from field: bool resumed = 2;
+   */
+  resumed: boolean;
+
+  /**
+   * Another driver holds it: this caller must not drive it.
+   *
+   * @generated from field: bool busy = 3;
+   */
+  busy: boolean;
+};
+
+/**
+ * Describes the message access.catalog.v1.BeginCatalogSyncResponse.
+ * Use `create(BeginCatalogSyncResponseSchema)` to create a new message.
+ */
+export const BeginCatalogSyncResponseSchema: GenMessage<BeginCatalogSyncResponse> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 9);
+
+/**
+ * @generated from message access.catalog.v1.RecordSyncedItemsRequest
+ */
+export type RecordSyncedItemsRequest = Message<"access.catalog.v1.RecordSyncedItemsRequest"> & {
+  /**
+   * @generated from field: string sync_id = 1;
+   */
+  syncId: string;
+
+  /**
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * How many items the provider's catalog has in all (for progress).
+   *
+   * @generated from field: int32 total = 3;
+   */
+  total: number;
+
+  /**
+   * @generated from field: repeated contracts.v1.ProviderClinic clinics = 4;
+   */
+  clinics: ProviderClinic[];
+
+  /**
+   * @generated from field: repeated contracts.v1.ProviderTreatment treatments = 5;
+   */
+  treatments: ProviderTreatment[];
+
+  /**
+   * @generated from field: repeated contracts.v1.ProviderPractitioner practitioners = 6;
+   */
+  practitioners: ProviderPractitioner[];
+};
+
+/**
+ * Describes the message access.catalog.v1.RecordSyncedItemsRequest.
+ * Use `create(RecordSyncedItemsRequestSchema)` to create a new message.
+ */
+export const RecordSyncedItemsRequestSchema: GenMessage<RecordSyncedItemsRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 10);
+
+/**
+ * @generated from message access.catalog.v1.FinishCatalogSyncRequest
+ */
+export type FinishCatalogSyncRequest = Message<"access.catalog.v1.FinishCatalogSyncRequest"> & {
+  /**
+   * @generated from field: string sync_id = 1;
+   */
+  syncId: string;
+
+  /**
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.FinishCatalogSyncRequest.
+ * Use `create(FinishCatalogSyncRequestSchema)` to create a new message.
+ */
+export const FinishCatalogSyncRequestSchema: GenMessage<FinishCatalogSyncRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 11);
+
+/**
+ * @generated from message access.catalog.v1.AbandonCatalogSyncRequest
+ */
+export type AbandonCatalogSyncRequest = Message<"access.catalog.v1.AbandonCatalogSyncRequest"> & {
+  /**
+   * @generated from field: string sync_id = 1;
+   */
+  syncId: string;
+
+  /**
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * FAILED or INTERRUPTED.
+   *
+   * @generated from field: contracts.v1.SyncState state = 3;
+   */
+  state: SyncState;
+
+  /**
+   * @generated from field: string error = 4;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.AbandonCatalogSyncRequest.
+ * Use `create(AbandonCatalogSyncRequestSchema)` to create a new message.
+ */
+export const AbandonCatalogSyncRequestSchema: GenMessage<AbandonCatalogSyncRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 12);
+
+/**
+ * @generated from message access.catalog.v1.GetCatalogSyncRequest
+ */
+export type GetCatalogSyncRequest = Message<"access.catalog.v1.GetCatalogSyncRequest"> & {
+  /**
+   * @generated from field: string sync_id = 1;
+   */
+  syncId: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.GetCatalogSyncRequest.
+ * Use `create(GetCatalogSyncRequestSchema)` to create a new message.
+ */
+export const GetCatalogSyncRequestSchema: GenMessage<GetCatalogSyncRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 13);
+
+/**
+ * @generated from message access.catalog.v1.ListCatalogSyncsRequest
+ */
+export type ListCatalogSyncsRequest = Message<"access.catalog.v1.ListCatalogSyncsRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * At most this many (default 20, at most 100).
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message access.catalog.v1.ListCatalogSyncsRequest.
+ * Use `create(ListCatalogSyncsRequestSchema)` to create a new message.
+ */
+export const ListCatalogSyncsRequestSchema: GenMessage<ListCatalogSyncsRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 14);
+
+/**
+ * @generated from message access.catalog.v1.ListCatalogSyncsResponse
+ */
+export type ListCatalogSyncsResponse = Message<"access.catalog.v1.ListCatalogSyncsResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.CatalogSync syncs = 1;
+   */
+  syncs: CatalogSync[];
+};
+
+/**
+ * Describes the message access.catalog.v1.ListCatalogSyncsResponse.
+ * Use `create(ListCatalogSyncsResponseSchema)` to create a new message.
+ */
+export const ListCatalogSyncsResponseSchema: GenMessage<ListCatalogSyncsResponse> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 15);
+
+/**
+ * @generated from message access.catalog.v1.GetProviderCatalogRequest
+ */
+export type GetProviderCatalogRequest = Message<"access.catalog.v1.GetProviderCatalogRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.GetProviderCatalogRequest.
+ * Use `create(GetProviderCatalogRequestSchema)` to create a new message.
+ */
+export const GetProviderCatalogRequestSchema: GenMessage<GetProviderCatalogRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 16);
+
+/**
+ * @generated from message access.catalog.v1.ClinicMapping
+ */
+export type ClinicMapping = Message<"access.catalog.v1.ClinicMapping"> & {
+  /**
+   * @generated from field: string provider_clinic_code = 1;
+   */
+  providerClinicCode: string;
+
+  /**
+   * An existing Vården clinic of this instance, or the id for a new one.
+   *
+   * @generated from field: string vaarden_clinic_id = 2;
+   */
+  vaardenClinicId: string;
+
+  /**
+   * Create the Vården clinic from the provider's data (name, address, time
+   * zone); its id is vaarden_clinic_id, or "<instance>-<code>" when empty.
+   *
+   * @generated from field: bool create = 3;
+   */
+  create: boolean;
+};
+
+/**
+ * Describes the message access.catalog.v1.ClinicMapping.
+ * Use `create(ClinicMappingSchema)` to create a new message.
+ */
+export const ClinicMappingSchema: GenMessage<ClinicMapping> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 17);
+
+/**
+ * @generated from message access.catalog.v1.TreatmentMapping
+ */
+export type TreatmentMapping = Message<"access.catalog.v1.TreatmentMapping"> & {
+  /**
+   * @generated from field: string provider_treatment_code = 1;
+   */
+  providerTreatmentCode: string;
+
+  /**
+   * @generated from field: string vaarden_treatment_id = 2;
+   */
+  vaardenTreatmentId: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.TreatmentMapping.
+ * Use `create(TreatmentMappingSchema)` to create a new message.
+ */
+export const TreatmentMappingSchema: GenMessage<TreatmentMapping> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 18);
+
+/**
+ * @generated from message access.catalog.v1.MapProviderCodesRequest
+ */
+export type MapProviderCodesRequest = Message<"access.catalog.v1.MapProviderCodesRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: repeated access.catalog.v1.ClinicMapping clinics = 2;
+   */
+  clinics: ClinicMapping[];
+
+  /**
+   * @generated from field: repeated access.catalog.v1.TreatmentMapping treatments = 3;
+   */
+  treatments: TreatmentMapping[];
+};
+
+/**
+ * Describes the message access.catalog.v1.MapProviderCodesRequest.
+ * Use `create(MapProviderCodesRequestSchema)` to create a new message.
+ */
+export const MapProviderCodesRequestSchema: GenMessage<MapProviderCodesRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 19);
+
+/**
+ * @generated from message access.catalog.v1.WithdrawInstanceRequest
+ */
+export type WithdrawInstanceRequest = Message<"access.catalog.v1.WithdrawInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.catalog.v1.WithdrawInstanceRequest.
+ * Use `create(WithdrawInstanceRequestSchema)` to create a new message.
+ */
+export const WithdrawInstanceRequestSchema: GenMessage<WithdrawInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 20);
+
+/**
+ * @generated from message access.catalog.v1.WithdrawInstanceResponse
+ */
+export type WithdrawInstanceResponse = Message<"access.catalog.v1.WithdrawInstanceResponse"> & {
+  /**
+   * @generated from field: int32 offerings = 1;
+   */
+  offerings: number;
+
+  /**
+   * @generated from field: int32 clinics = 2;
+   */
+  clinics: number;
+};
+
+/**
+ * Describes the message access.catalog.v1.WithdrawInstanceResponse.
+ * Use `create(WithdrawInstanceResponseSchema)` to create a new message.
+ */
+export const WithdrawInstanceResponseSchema: GenMessage<WithdrawInstanceResponse> = /*@__PURE__*/
+  messageDesc(file_access_catalog_v1_catalog_access, 21);
+
+/**
  * @generated from service access.catalog.v1.CatalogAccessService
  */
 export const CatalogAccessService: GenService<{
@@ -225,6 +589,111 @@ export const CatalogAccessService: GenService<{
     methodKind: "unary";
     input: typeof RecordCatalogRequestSchema;
     output: typeof RecordCatalogResponseSchema;
+  },
+  /**
+   * --- a provider instance's own catalog as last synced, its mapping to
+   * Vården's ids, and the syncs that keep it current. Offerings of a synced
+   * instance are derived: its mapped treatments at its mapped clinics, while
+   * the provider still lists both. Nothing is ever deleted: what the provider
+   * no longer lists is marked inactive, and searches skip it.
+   * Starts a sync of one instance's catalog, or takes over its unfinished one
+   * (interrupted, or whose driver's lease lapsed): safe to call again after
+   * any fault. Busy when another driver holds a live lease.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.BeginCatalogSync
+   */
+  beginCatalogSync: {
+    methodKind: "unary";
+    input: typeof BeginCatalogSyncRequestSchema;
+    output: typeof BeginCatalogSyncResponseSchema;
+  },
+  /**
+   * Records a batch of the provider's catalog under a sync: each item new,
+   * changed or unchanged, counted once per sync however often it is sent.
+   * SYNC_LEASE_LOST when another driver took the sync over.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.RecordSyncedItems
+   */
+  recordSyncedItems: {
+    methodKind: "unary";
+    input: typeof RecordSyncedItemsRequestSchema;
+    output: typeof CatalogSyncSchema;
+  },
+  /**
+   * Marks what the sync did not see as gone (inactive), derives the
+   * instance's offerings, and closes the sync as succeeded. Safe to repeat.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.FinishCatalogSync
+   */
+  finishCatalogSync: {
+    methodKind: "unary";
+    input: typeof FinishCatalogSyncRequestSchema;
+    output: typeof CatalogSyncSchema;
+  },
+  /**
+   * Closes a sync as failed (nothing marked gone) or leaves it interrupted
+   * (the next BeginCatalogSync takes it over at once).
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.AbandonCatalogSync
+   */
+  abandonCatalogSync: {
+    methodKind: "unary";
+    input: typeof AbandonCatalogSyncRequestSchema;
+    output: typeof CatalogSyncSchema;
+  },
+  /**
+   * SYNC_NOT_FOUND for an unknown id.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.GetCatalogSync
+   */
+  getCatalogSync: {
+    methodKind: "unary";
+    input: typeof GetCatalogSyncRequestSchema;
+    output: typeof CatalogSyncSchema;
+  },
+  /**
+   * An instance's syncs, newest first.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.ListCatalogSyncs
+   */
+  listCatalogSyncs: {
+    methodKind: "unary";
+    input: typeof ListCatalogSyncsRequestSchema;
+    output: typeof ListCatalogSyncsResponseSchema;
+  },
+  /**
+   * The instance's catalog as last synced, each code with its mapping, and
+   * the active codes nobody mapped yet.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.GetProviderCatalog
+   */
+  getProviderCatalog: {
+    methodKind: "unary";
+    input: typeof GetProviderCatalogRequestSchema;
+    output: typeof MappedProviderCatalogSchema;
+  },
+  /**
+   * Maps provider codes to Vården clinics (existing, or created from the
+   * provider's data) and Vården treatments, and derives the offerings. All or
+   * nothing: MAPPING_TARGET_UNKNOWN, PROVIDER_CODE_UNKNOWN and
+   * MAPPING_CONFLICT are found before anything is written.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.MapProviderCodes
+   */
+  mapProviderCodes: {
+    methodKind: "unary";
+    input: typeof MapProviderCodesRequestSchema;
+    output: typeof MappedProviderCatalogSchema;
+  },
+  /**
+   * Takes a retired instance's offerings and clinics out of searches.
+   *
+   * @generated from rpc access.catalog.v1.CatalogAccessService.WithdrawInstance
+   */
+  withdrawInstance: {
+    methodKind: "unary";
+    input: typeof WithdrawInstanceRequestSchema;
+    output: typeof WithdrawInstanceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_catalog_v1_catalog_access, 0);

@@ -63,11 +63,11 @@ export async function fetchResponse<T>(
       // The status says what went wrong; the body only adds detail, so a body we cannot read is no second failure.
       const text = await readCapped(providerInstanceId, response, maxResponseBytes).catch(() => "");
       if (status === 401 || status === 403) {
-        throw new ProviderError(providerInstanceId, "rejected", `HTTP ${status} (check the instance's credentials)`);
+        throw new ProviderError(providerInstanceId, "rejected", `HTTP ${status} (check the instance's credentials)`, status);
       }
-      if (status === 404) throw new ProviderError(providerInstanceId, "not-found", `HTTP 404 for ${template}`);
-      if (status >= 500 || status === 429) throw new ProviderError(providerInstanceId, "unavailable", `HTTP ${status}`);
-      throw new ProviderError(providerInstanceId, "rejected", `HTTP ${status}: ${text.slice(0, 200)}`);
+      if (status === 404) throw new ProviderError(providerInstanceId, "not-found", `HTTP 404 for ${template}`, status);
+      if (status >= 500 || status === 429) throw new ProviderError(providerInstanceId, "unavailable", `HTTP ${status}`, status);
+      throw new ProviderError(providerInstanceId, "rejected", `HTTP ${status}: ${text.slice(0, 200)}`, status);
     }
     return { status, headers: response.headers, body: await read(response) };
   });

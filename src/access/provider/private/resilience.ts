@@ -29,6 +29,8 @@ export interface ResilienceSettings {
   /** Calls in flight to this provider at once, and calls waiting for a place. */
   maxConcurrent: number;
   maxQueued: number;
+  /** Reading the provider's whole catalog (a sync, a dry run) may take this long: many pages, one call. */
+  catalogDeadlineMs: number;
 }
 
 export const defaultResilience: ResilienceSettings = {
@@ -38,9 +40,11 @@ export const defaultResilience: ResilienceSettings = {
   halfOpenAfterMs: 10_000,
   maxConcurrent: 10,
   maxQueued: 20,
+  catalogDeadlineMs: 60_000,
 };
 
-export type CallKind = "read" | "write";
+/** A read is retried, a write never; reading a whole catalog is a read with a deadline of its own. */
+export type CallKind = "read" | "write" | "catalog";
 
 export interface ProviderPolicy {
   /**
@@ -72,6 +76,7 @@ export function createProviderPolicy(providerInstanceId: string, settings: Resil
   const policies: Record<CallKind, IPolicy> = {
     read: wrap(limit, deadline, retries, breaker),
     write: wrap(limit, deadline, breaker),
+    catalog: wrap(limit, timeout(settings.catalogDeadlineMs, TimeoutStrategy.Aggressive), retries, breaker),
   };
 
   return {
@@ -104,7 +109,8 @@ export function createProviderPolicy(providerInstanceId: string, settings: Resil
           );
         }
         if (error instanceof TaskCancelledError) {
-          throw new ProviderError(providerInstanceId, "timeout", `no answer within ${settings.deadlineMs} ms`);
+          const ms = kind === "catalog" ? settings.catalogDeadlineMs : settings.deadlineMs;
+          throw new ProviderError(providerInstanceId, "timeout", `no answer within ${ms} ms`);
         }
         throw error;
       }

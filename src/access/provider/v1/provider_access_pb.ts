@@ -12,6 +12,10 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ProviderSlot, TimeWindow } from "../../../contracts/v1/booking_pb.js";
 import { file_contracts_v1_booking } from "../../../contracts/v1/booking_pb.js";
+import type { ProviderCatalog, ProviderCatalogSchema } from "../../../contracts/v1/provider_catalog_pb.js";
+import { file_contracts_v1_provider_catalog } from "../../../contracts/v1/provider_catalog_pb.js";
+import type { InstanceRecord, InstanceRecordSchema, InstanceSpec, InstanceState } from "../../../contracts/v1/provider_instance_pb.js";
+import { file_contracts_v1_provider_instance } from "../../../contracts/v1/provider_instance_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -20,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file access/provider/v1/provider_access.proto.
  */
 export const file_access_provider_v1_provider_access: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIo0CCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEHByb3ZpZGVyX3Nsb3RfaWQYBCABKAkSKQoFc3RhcnQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoZUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiVAoaUmVsZWFzZUJ5UmVmZXJlbmNlUmVzcG9uc2USNgoJY2FuY2VsbGVkGAEgAygLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyJFChJGaW5kQm9va2luZ1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJIksKE0ZpbmRCb29raW5nUmVzcG9uc2USNAoHYm9va2luZxgBIAEoCzIjLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCKTAQoQUHJvdmlkZXJJbnN0YW5jZRIKCgJpZBgBIAEoCRIPCgdhZGFwdGVyGAIgASgJEjYKDGNhcGFiaWxpdGllcxgDIAEoCzIgLmFjY2Vzcy5wcm92aWRlci52MS5DYXBhYmlsaXRpZXMSFQoNY2lyY3VpdF9zdGF0ZRgEIAEoCRITCgtkZWFkbGluZV9tcxgFIAEoBSJUChlEZXNjcmliZVByb3ZpZGVyc1Jlc3BvbnNlEjcKCXByb3ZpZGVycxgBIAMoCzIkLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckluc3RhbmNlKq0BChVQcm92aWRlckJvb2tpbmdTdGF0dXMSJwojUFJPVklERVJfQk9PS0lOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIgChxQUk9WSURFUl9CT09LSU5HX1NUQVRVU19IRUxEEAESIgoeUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQk9PS0VEEAISJQohUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQ0FOQ0VMTEVEEAMyrAYKFVByb3ZpZGVyQWNjZXNzU2VydmljZRJkCg1GaW5kT3BlblNsb3RzEiguYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXF1ZXN0GikuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXNwb25zZRJwChFEZXNjcmliZVByb3ZpZGVycxIsLmFjY2Vzcy5wcm92aWRlci52MS5EZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QaLS5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRJUCghIb2xkU2xvdBIjLmFjY2Vzcy5wcm92aWRlci52MS5Ib2xkU2xvdFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEloKC0NvbmZpcm1Ib2xkEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkNvbmZpcm1Ib2xkUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSVAoIQm9va1Nsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuQm9va1Nsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCg1DYW5jZWxCb29raW5nEiguYWNjZXNzLnByb3ZpZGVyLnYxLkNhbmNlbEJvb2tpbmdSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCgtGaW5kQm9va2luZxImLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kQm9va2luZ1JlcXVlc3QaJy5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXNwb25zZRJzChJSZWxlYXNlQnlSZWZlcmVuY2USLS5hY2Nlc3MucHJvdmlkZXIudjEuUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBouLmFjY2Vzcy5wcm92aWRlci52MS5SZWxlYXNlQnlSZWZlcmVuY2VSZXNwb25zZWIGcHJvdG8z", [file_contracts_v1_booking, file_google_protobuf_timestamp]);
+  fileDesc("CihhY2Nlc3MvcHJvdmlkZXIvdjEvcHJvdmlkZXJfYWNjZXNzLnByb3RvEhJhY2Nlc3MucHJvdmlkZXIudjEidQoOQm9va2luZ1BhdGllbnQSDAoEbmFtZRgBIAEoCRIgChhwZXJzb25hbF9pZGVudGl0eV9udW1iZXIYAiABKAkSFQoNZGF0ZV9vZl9iaXJ0aBgDIAEoCRINCgVwaG9uZRgEIAEoCRINCgVlbWFpbBgFIAEoCSJyCg9Ib2xkU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSFAoMaG9sZF9zZWNvbmRzGAQgASgFIpMBChJDb25maXJtSG9sZFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYAiABKAkSMwoHcGF0aWVudBgDIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAQgASgJIp8BCg9Cb29rU2xvdFJlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSGAoQcHJvdmlkZXJfc2xvdF9pZBgCIAEoCRIRCglyZWZlcmVuY2UYAyABKAkSMwoHcGF0aWVudBgEIAEoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5Cb29raW5nUGF0aWVudBIMCgRub3RlGAUgASgJIlIKFENhbmNlbEJvb2tpbmdSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2Jvb2tpbmdfcmVmGAIgASgJIo0CCg9Qcm92aWRlckJvb2tpbmcSHAoUcHJvdmlkZXJfYm9va2luZ19yZWYYASABKAkSOQoGc3RhdHVzGAIgASgOMikuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZ1N0YXR1cxIzCg9ob2xkX2V4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEHByb3ZpZGVyX3Nsb3RfaWQYBCABKAkSKQoFc3RhcnQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKA2VuZBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoZUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBIcChRwcm92aWRlcl9pbnN0YW5jZV9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkiVAoaUmVsZWFzZUJ5UmVmZXJlbmNlUmVzcG9uc2USNgoJY2FuY2VsbGVkGAEgAygLMiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZyJFChJGaW5kQm9va2luZ1JlcXVlc3QSHAoUcHJvdmlkZXJfaW5zdGFuY2VfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJIksKE0ZpbmRCb29raW5nUmVzcG9uc2USNAoHYm9va2luZxgBIAEoCzIjLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcinQEKFEZpbmRPcGVuU2xvdHNSZXF1ZXN0EhwKFHByb3ZpZGVyX2luc3RhbmNlX2lkGAEgASgJEhwKFHByb3ZpZGVyX2NsaW5pY19jb2RlGAIgASgJEh8KF3Byb3ZpZGVyX3RyZWF0bWVudF9jb2RlGAMgASgJEigKBndpbmRvdxgEIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93IkIKFUZpbmRPcGVuU2xvdHNSZXNwb25zZRIpCgVzbG90cxgBIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QiGgoYRGVzY3JpYmVQcm92aWRlcnNSZXF1ZXN0IncKDENhcGFiaWxpdGllcxIVCg1zdXBwb3J0c19ob2xkGAEgASgIEhQKDGJvb2tpbmdfbW9kZRgCIAEoCRITCgthc3luY193cml0ZRgDIAEoCBIUCgxwdXNoX2NoYW5nZXMYBCABKAgSDwoHY2F0YWxvZxgFIAEoCCK/AQoQUHJvdmlkZXJJbnN0YW5jZRIKCgJpZBgBIAEoCRIPCgdhZGFwdGVyGAIgASgJEjYKDGNhcGFiaWxpdGllcxgDIAEoCzIgLmFjY2Vzcy5wcm92aWRlci52MS5DYXBhYmlsaXRpZXMSFQoNY2lyY3VpdF9zdGF0ZRgEIAEoCRITCgtkZWFkbGluZV9tcxgFIAEoBRIqCgVzdGF0ZRgGIAEoDjIbLmNvbnRyYWN0cy52MS5JbnN0YW5jZVN0YXRlIlQKGURlc2NyaWJlUHJvdmlkZXJzUmVzcG9uc2USNwoJcHJvdmlkZXJzGAEgAygLMiQuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVySW5zdGFuY2UiFQoTTGlzdEFkYXB0ZXJzUmVxdWVzdCIoChRMaXN0QWRhcHRlcnNSZXNwb25zZRIQCghhZGFwdGVycxgBIAMoCSJjChRQcm9iZUluc3RhbmNlUmVxdWVzdBIqCgRzcGVjGAEgASgLMhouY29udHJhY3RzLnYxLkluc3RhbmNlU3BlY0gAEhUKC2luc3RhbmNlX2lkGAIgASgJSABCCAoGdGFyZ2V0IqcCCgtQcm9iZVJlcG9ydBI2CgxjYXBhYmlsaXRpZXMYASABKAsyIC5hY2Nlc3MucHJvdmlkZXIudjEuQ2FwYWJpbGl0aWVzEi4KB2NhdGFsb2cYAiABKAsyHS5jb250cmFjdHMudjEuUHJvdmlkZXJDYXRhbG9nEhoKEnNhbXBsZV9jbGluaWNfY29kZRgDIAEoCRIdChVzYW1wbGVfdHJlYXRtZW50X2NvZGUYBCABKAkSLwoNc2FtcGxlX3dpbmRvdxgFIAEoCzIYLmNvbnRyYWN0cy52MS5UaW1lV2luZG93EjAKDHNhbXBsZV9zbG90cxgGIAMoCzIaLmNvbnRyYWN0cy52MS5Qcm92aWRlclNsb3QSEgoKZWxhcHNlZF9tcxgHIAEoBSJDChdSZWdpc3Rlckluc3RhbmNlUmVxdWVzdBIoCgRzcGVjGAEgASgLMhouY29udHJhY3RzLnYxLkluc3RhbmNlU3BlYyJBChVVcGRhdGVJbnN0YW5jZVJlcXVlc3QSKAoEc3BlYxgBIAEoCzIaLmNvbnRyYWN0cy52MS5JbnN0YW5jZVNwZWMiOwoUUGF1c2VJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjwKFVJlc3VtZUluc3RhbmNlUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiPAoVUmV0aXJlSW5zdGFuY2VSZXF1ZXN0EhMKC2luc3RhbmNlX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIpChJHZXRJbnN0YW5jZVJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiFgoUTGlzdEluc3RhbmNlc1JlcXVlc3QiSAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEi8KCWluc3RhbmNlcxgBIAMoCzIcLmNvbnRyYWN0cy52MS5JbnN0YW5jZVJlY29yZCIxChpSZWFkUHJvdmlkZXJDYXRhbG9nUmVxdWVzdBITCgtpbnN0YW5jZV9pZBgBIAEoCSIvChhHZXRJbnN0YW5jZUhlYWx0aFJlcXVlc3QSEwoLaW5zdGFuY2VfaWQYASABKAkiOwoORXJyb3JLaW5kQ291bnQSDAoEa2luZBgBIAEoCRINCgVjb3VudBgCIAEoBRIMCgRyYXRlGAMgASgBImUKCUNhbGxFcnJvchImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEa2luZBgCIAEoCRIRCglvcGVyYXRpb24YAyABKAkSDwoHbWVzc2FnZRgEIAEoCSLtAgoOSW5zdGFuY2VIZWFsdGgSEwoLaW5zdGFuY2VfaWQYASABKAkSKgoFc3RhdGUYAiABKA4yGy5jb250cmFjdHMudjEuSW5zdGFuY2VTdGF0ZRIVCg1jaXJjdWl0X3N0YXRlGAMgASgJEhYKDndpbmRvd19zZWNvbmRzGAQgASgFEg0KBWNhbGxzGAUgASgFEhAKCGZhaWx1cmVzGAYgASgFEg4KBnA1MF9tcxgHIAEoARIOCgZwOTBfbXMYCCABKAESDgoGcDk5X21zGAkgASgBEjIKBmVycm9ycxgKIAMoCzIiLmFjY2Vzcy5wcm92aWRlci52MS5FcnJvcktpbmRDb3VudBIxCgpsYXN0X2Vycm9yGAsgASgLMh0uYWNjZXNzLnByb3ZpZGVyLnYxLkNhbGxFcnJvchIzCg9sYXN0X3N1Y2Nlc3NfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKq0BChVQcm92aWRlckJvb2tpbmdTdGF0dXMSJwojUFJPVklERVJfQk9PS0lOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIgChxQUk9WSURFUl9CT09LSU5HX1NUQVRVU19IRUxEEAESIgoeUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQk9PS0VEEAISJQohUFJPVklERVJfQk9PS0lOR19TVEFUVVNfQ0FOQ0VMTEVEEAMyvA4KFVByb3ZpZGVyQWNjZXNzU2VydmljZRJkCg1GaW5kT3BlblNsb3RzEiguYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXF1ZXN0GikuYWNjZXNzLnByb3ZpZGVyLnYxLkZpbmRPcGVuU2xvdHNSZXNwb25zZRJwChFEZXNjcmliZVByb3ZpZGVycxIsLmFjY2Vzcy5wcm92aWRlci52MS5EZXNjcmliZVByb3ZpZGVyc1JlcXVlc3QaLS5hY2Nlc3MucHJvdmlkZXIudjEuRGVzY3JpYmVQcm92aWRlcnNSZXNwb25zZRJUCghIb2xkU2xvdBIjLmFjY2Vzcy5wcm92aWRlci52MS5Ib2xkU2xvdFJlcXVlc3QaIy5hY2Nlc3MucHJvdmlkZXIudjEuUHJvdmlkZXJCb29raW5nEloKC0NvbmZpcm1Ib2xkEiYuYWNjZXNzLnByb3ZpZGVyLnYxLkNvbmZpcm1Ib2xkUmVxdWVzdBojLmFjY2Vzcy5wcm92aWRlci52MS5Qcm92aWRlckJvb2tpbmcSVAoIQm9va1Nsb3QSIy5hY2Nlc3MucHJvdmlkZXIudjEuQm9va1Nsb3RSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCg1DYW5jZWxCb29raW5nEiguYWNjZXNzLnByb3ZpZGVyLnYxLkNhbmNlbEJvb2tpbmdSZXF1ZXN0GiMuYWNjZXNzLnByb3ZpZGVyLnYxLlByb3ZpZGVyQm9va2luZxJeCgtGaW5kQm9va2luZxImLmFjY2Vzcy5wcm92aWRlci52MS5GaW5kQm9va2luZ1JlcXVlc3QaJy5hY2Nlc3MucHJvdmlkZXIudjEuRmluZEJvb2tpbmdSZXNwb25zZRJzChJSZWxlYXNlQnlSZWZlcmVuY2USLS5hY2Nlc3MucHJvdmlkZXIudjEuUmVsZWFzZUJ5UmVmZXJlbmNlUmVxdWVzdBouLmFjY2Vzcy5wcm92aWRlci52MS5SZWxlYXNlQnlSZWZlcmVuY2VSZXNwb25zZRJhCgxMaXN0QWRhcHRlcnMSJy5hY2Nlc3MucHJvdmlkZXIudjEuTGlzdEFkYXB0ZXJzUmVxdWVzdBooLmFjY2Vzcy5wcm92aWRlci52MS5MaXN0QWRhcHRlcnNSZXNwb25zZRJaCg1Qcm9iZUluc3RhbmNlEiguYWNjZXNzLnByb3ZpZGVyLnYxLlByb2JlSW5zdGFuY2VSZXF1ZXN0Gh8uYWNjZXNzLnByb3ZpZGVyLnYxLlByb2JlUmVwb3J0El0KEFJlZ2lzdGVySW5zdGFuY2USKy5hY2Nlc3MucHJvdmlkZXIudjEuUmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QaHC5jb250cmFjdHMudjEuSW5zdGFuY2VSZWNvcmQSWQoOVXBkYXRlSW5zdGFuY2USKS5hY2Nlc3MucHJvdmlkZXIudjEuVXBkYXRlSW5zdGFuY2VSZXF1ZXN0GhwuY29udHJhY3RzLnYxLkluc3RhbmNlUmVjb3JkElcKDVBhdXNlSW5zdGFuY2USKC5hY2Nlc3MucHJvdmlkZXIudjEuUGF1c2VJbnN0YW5jZVJlcXVlc3QaHC5jb250cmFjdHMudjEuSW5zdGFuY2VSZWNvcmQSWQoOUmVzdW1lSW5zdGFuY2USKS5hY2Nlc3MucHJvdmlkZXIudjEuUmVzdW1lSW5zdGFuY2VSZXF1ZXN0GhwuY29udHJhY3RzLnYxLkluc3RhbmNlUmVjb3JkElkKDlJldGlyZUluc3RhbmNlEikuYWNjZXNzLnByb3ZpZGVyLnYxLlJldGlyZUluc3RhbmNlUmVxdWVzdBocLmNvbnRyYWN0cy52MS5JbnN0YW5jZVJlY29yZBJTCgtHZXRJbnN0YW5jZRImLmFjY2Vzcy5wcm92aWRlci52MS5HZXRJbnN0YW5jZVJlcXVlc3QaHC5jb250cmFjdHMudjEuSW5zdGFuY2VSZWNvcmQSZAoNTGlzdEluc3RhbmNlcxIoLmFjY2Vzcy5wcm92aWRlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBopLmFjY2Vzcy5wcm92aWRlci52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2USZAoTUmVhZFByb3ZpZGVyQ2F0YWxvZxIuLmFjY2Vzcy5wcm92aWRlci52MS5SZWFkUHJvdmlkZXJDYXRhbG9nUmVxdWVzdBodLmNvbnRyYWN0cy52MS5Qcm92aWRlckNhdGFsb2cSZQoRR2V0SW5zdGFuY2VIZWFsdGgSLC5hY2Nlc3MucHJvdmlkZXIudjEuR2V0SW5zdGFuY2VIZWFsdGhSZXF1ZXN0GiIuYWNjZXNzLnByb3ZpZGVyLnYxLkluc3RhbmNlSGVhbHRoYgZwcm90bzM", [file_contracts_v1_booking, file_contracts_v1_provider_catalog, file_contracts_v1_provider_instance, file_google_protobuf_timestamp]);
 
 /**
  * Who the booking is for, as the provider needs it. Personal data.
@@ -451,6 +455,13 @@ export type ProviderInstance = Message<"access.provider.v1.ProviderInstance"> & 
    * @generated from field: int32 deadline_ms = 5;
    */
   deadlineMs: number;
+
+  /**
+   * Active or paused (retired instances are not described).
+   *
+   * @generated from field: contracts.v1.InstanceState state = 6;
+   */
+  state: InstanceState;
 };
 
 /**
@@ -476,6 +487,443 @@ export type DescribeProvidersResponse = Message<"access.provider.v1.DescribeProv
  */
 export const DescribeProvidersResponseSchema: GenMessage<DescribeProvidersResponse> = /*@__PURE__*/
   messageDesc(file_access_provider_v1_provider_access, 15);
+
+/**
+ * @generated from message access.provider.v1.ListAdaptersRequest
+ */
+export type ListAdaptersRequest = Message<"access.provider.v1.ListAdaptersRequest"> & {
+};
+
+/**
+ * Describes the message access.provider.v1.ListAdaptersRequest.
+ * Use `create(ListAdaptersRequestSchema)` to create a new message.
+ */
+export const ListAdaptersRequestSchema: GenMessage<ListAdaptersRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 16);
+
+/**
+ * @generated from message access.provider.v1.ListAdaptersResponse
+ */
+export type ListAdaptersResponse = Message<"access.provider.v1.ListAdaptersResponse"> & {
+  /**
+   * @generated from field: repeated string adapters = 1;
+   */
+  adapters: string[];
+};
+
+/**
+ * Describes the message access.provider.v1.ListAdaptersResponse.
+ * Use `create(ListAdaptersResponseSchema)` to create a new message.
+ */
+export const ListAdaptersResponseSchema: GenMessage<ListAdaptersResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 17);
+
+/**
+ * @generated from message access.provider.v1.ProbeInstanceRequest
+ */
+export type ProbeInstanceRequest = Message<"access.provider.v1.ProbeInstanceRequest"> & {
+  /**
+   * @generated from oneof access.provider.v1.ProbeInstanceRequest.target
+   */
+  target: {
+    /**
+     * Not stored: what registering it would find (a dry run).
+     *
+     * @generated from field: contracts.v1.InstanceSpec spec = 1;
+     */
+    value: InstanceSpec;
+    case: "spec";
+  } | {
+    /**
+     * Stored: a connection test.
+     *
+     * @generated from field: string instance_id = 2;
+     */
+    value: string;
+    case: "instanceId";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message access.provider.v1.ProbeInstanceRequest.
+ * Use `create(ProbeInstanceRequestSchema)` to create a new message.
+ */
+export const ProbeInstanceRequestSchema: GenMessage<ProbeInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 18);
+
+/**
+ * @generated from message access.provider.v1.ProbeReport
+ */
+export type ProbeReport = Message<"access.provider.v1.ProbeReport"> & {
+  /**
+   * @generated from field: access.provider.v1.Capabilities capabilities = 1;
+   */
+  capabilities?: Capabilities | undefined;
+
+  /**
+   * @generated from field: contracts.v1.ProviderCatalog catalog = 2;
+   */
+  catalog?: ProviderCatalog | undefined;
+
+  /**
+   * A search for the catalog's first treatment at its first clinic over the
+   * coming week; empty codes when the catalog has nothing to search.
+   *
+   * @generated from field: string sample_clinic_code = 3;
+   */
+  sampleClinicCode: string;
+
+  /**
+   * @generated from field: string sample_treatment_code = 4;
+   */
+  sampleTreatmentCode: string;
+
+  /**
+   * @generated from field: contracts.v1.TimeWindow sample_window = 5;
+   */
+  sampleWindow?: TimeWindow | undefined;
+
+  /**
+   * @generated from field: repeated contracts.v1.ProviderSlot sample_slots = 6;
+   */
+  sampleSlots: ProviderSlot[];
+
+  /**
+   * How long the whole probe took.
+   *
+   * @generated from field: int32 elapsed_ms = 7;
+   */
+  elapsedMs: number;
+};
+
+/**
+ * Describes the message access.provider.v1.ProbeReport.
+ * Use `create(ProbeReportSchema)` to create a new message.
+ */
+export const ProbeReportSchema: GenMessage<ProbeReport> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 19);
+
+/**
+ * @generated from message access.provider.v1.RegisterInstanceRequest
+ */
+export type RegisterInstanceRequest = Message<"access.provider.v1.RegisterInstanceRequest"> & {
+  /**
+   * @generated from field: contracts.v1.InstanceSpec spec = 1;
+   */
+  spec?: InstanceSpec | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.RegisterInstanceRequest.
+ * Use `create(RegisterInstanceRequestSchema)` to create a new message.
+ */
+export const RegisterInstanceRequestSchema: GenMessage<RegisterInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 20);
+
+/**
+ * @generated from message access.provider.v1.UpdateInstanceRequest
+ */
+export type UpdateInstanceRequest = Message<"access.provider.v1.UpdateInstanceRequest"> & {
+  /**
+   * @generated from field: contracts.v1.InstanceSpec spec = 1;
+   */
+  spec?: InstanceSpec | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.UpdateInstanceRequest.
+ * Use `create(UpdateInstanceRequestSchema)` to create a new message.
+ */
+export const UpdateInstanceRequestSchema: GenMessage<UpdateInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 21);
+
+/**
+ * @generated from message access.provider.v1.PauseInstanceRequest
+ */
+export type PauseInstanceRequest = Message<"access.provider.v1.PauseInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.PauseInstanceRequest.
+ * Use `create(PauseInstanceRequestSchema)` to create a new message.
+ */
+export const PauseInstanceRequestSchema: GenMessage<PauseInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 22);
+
+/**
+ * @generated from message access.provider.v1.ResumeInstanceRequest
+ */
+export type ResumeInstanceRequest = Message<"access.provider.v1.ResumeInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ResumeInstanceRequest.
+ * Use `create(ResumeInstanceRequestSchema)` to create a new message.
+ */
+export const ResumeInstanceRequestSchema: GenMessage<ResumeInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 23);
+
+/**
+ * @generated from message access.provider.v1.RetireInstanceRequest
+ */
+export type RetireInstanceRequest = Message<"access.provider.v1.RetireInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message access.provider.v1.RetireInstanceRequest.
+ * Use `create(RetireInstanceRequestSchema)` to create a new message.
+ */
+export const RetireInstanceRequestSchema: GenMessage<RetireInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 24);
+
+/**
+ * @generated from message access.provider.v1.GetInstanceRequest
+ */
+export type GetInstanceRequest = Message<"access.provider.v1.GetInstanceRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.GetInstanceRequest.
+ * Use `create(GetInstanceRequestSchema)` to create a new message.
+ */
+export const GetInstanceRequestSchema: GenMessage<GetInstanceRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 25);
+
+/**
+ * @generated from message access.provider.v1.ListInstancesRequest
+ */
+export type ListInstancesRequest = Message<"access.provider.v1.ListInstancesRequest"> & {
+};
+
+/**
+ * Describes the message access.provider.v1.ListInstancesRequest.
+ * Use `create(ListInstancesRequestSchema)` to create a new message.
+ */
+export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 26);
+
+/**
+ * @generated from message access.provider.v1.ListInstancesResponse
+ */
+export type ListInstancesResponse = Message<"access.provider.v1.ListInstancesResponse"> & {
+  /**
+   * @generated from field: repeated contracts.v1.InstanceRecord instances = 1;
+   */
+  instances: InstanceRecord[];
+};
+
+/**
+ * Describes the message access.provider.v1.ListInstancesResponse.
+ * Use `create(ListInstancesResponseSchema)` to create a new message.
+ */
+export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 27);
+
+/**
+ * @generated from message access.provider.v1.ReadProviderCatalogRequest
+ */
+export type ReadProviderCatalogRequest = Message<"access.provider.v1.ReadProviderCatalogRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.ReadProviderCatalogRequest.
+ * Use `create(ReadProviderCatalogRequestSchema)` to create a new message.
+ */
+export const ReadProviderCatalogRequestSchema: GenMessage<ReadProviderCatalogRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 28);
+
+/**
+ * @generated from message access.provider.v1.GetInstanceHealthRequest
+ */
+export type GetInstanceHealthRequest = Message<"access.provider.v1.GetInstanceHealthRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+};
+
+/**
+ * Describes the message access.provider.v1.GetInstanceHealthRequest.
+ * Use `create(GetInstanceHealthRequestSchema)` to create a new message.
+ */
+export const GetInstanceHealthRequestSchema: GenMessage<GetInstanceHealthRequest> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 29);
+
+/**
+ * @generated from message access.provider.v1.ErrorKindCount
+ */
+export type ErrorKindCount = Message<"access.provider.v1.ErrorKindCount"> & {
+  /**
+   * timeout, unavailable, bad-response, rejected, not-found, circuit-open, overloaded …
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+
+  /**
+   * count / calls in the window.
+   *
+   * @generated from field: double rate = 3;
+   */
+  rate: number;
+};
+
+/**
+ * Describes the message access.provider.v1.ErrorKindCount.
+ * Use `create(ErrorKindCountSchema)` to create a new message.
+ */
+export const ErrorKindCountSchema: GenMessage<ErrorKindCount> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 30);
+
+/**
+ * @generated from message access.provider.v1.CallError
+ */
+export type CallError = Message<"access.provider.v1.CallError"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string operation = 3;
+   */
+  operation: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message access.provider.v1.CallError.
+ * Use `create(CallErrorSchema)` to create a new message.
+ */
+export const CallErrorSchema: GenMessage<CallError> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 31);
+
+/**
+ * Calls to one instance over the last window (at most `window_seconds`, and
+ * at most the last 1000 calls), as the provider access process that answers
+ * saw them: each process keeps its own, in memory.
+ *
+ * @generated from message access.provider.v1.InstanceHealth
+ */
+export type InstanceHealth = Message<"access.provider.v1.InstanceHealth"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: contracts.v1.InstanceState state = 2;
+   */
+  state: InstanceState;
+
+  /**
+   * closed | open | half-open | isolated
+   *
+   * @generated from field: string circuit_state = 3;
+   */
+  circuitState: string;
+
+  /**
+   * @generated from field: int32 window_seconds = 4;
+   */
+  windowSeconds: number;
+
+  /**
+   * @generated from field: int32 calls = 5;
+   */
+  calls: number;
+
+  /**
+   * @generated from field: int32 failures = 6;
+   */
+  failures: number;
+
+  /**
+   * @generated from field: double p50_ms = 7;
+   */
+  p50Ms: number;
+
+  /**
+   * @generated from field: double p90_ms = 8;
+   */
+  p90Ms: number;
+
+  /**
+   * @generated from field: double p99_ms = 9;
+   */
+  p99Ms: number;
+
+  /**
+   * @generated from field: repeated access.provider.v1.ErrorKindCount errors = 10;
+   */
+  errors: ErrorKindCount[];
+
+  /**
+   * @generated from field: access.provider.v1.CallError last_error = 11;
+   */
+  lastError?: CallError | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_success_at = 12;
+   */
+  lastSuccessAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message access.provider.v1.InstanceHealth.
+ * Use `create(InstanceHealthSchema)` to create a new message.
+ */
+export const InstanceHealthSchema: GenMessage<InstanceHealth> = /*@__PURE__*/
+  messageDesc(file_access_provider_v1_provider_access, 32);
 
 /**
  * What the provider says it has under a booking reference.
@@ -593,6 +1041,116 @@ export const ProviderAccessService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseByReferenceRequestSchema;
     output: typeof ReleaseByReferenceResponseSchema;
+  },
+  /**
+   * --- provider instances: data in the table (docs/data-model.md), seen by
+   * every provider access process within a read of a change (a version stamp
+   * checked on use). Paused instances refuse FindOpenSlots, HoldSlot and
+   * BookSlot with PROVIDER_PAUSED; retired ones with PROVIDER_INSTANCE_UNKNOWN.
+   * The protocols this provider access speaks.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ListAdapters
+   */
+  listAdapters: {
+    methodKind: "unary";
+    input: typeof ListAdaptersRequestSchema;
+    output: typeof ListAdaptersResponseSchema;
+  },
+  /**
+   * Tries an instance, given (not stored: a dry run) or stored (a connection
+   * test), without changing anything: what it can do, its catalog, a sample
+   * search. Fails with ADAPTER_UNKNOWN, CREDENTIALS_UNRESOLVED,
+   * PROVIDER_UNREACHABLE, PROVIDER_CREDENTIALS_REFUSED or
+   * PROVIDER_PROTOCOL_MISMATCH.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ProbeInstance
+   */
+  probeInstance: {
+    methodKind: "unary";
+    input: typeof ProbeInstanceRequestSchema;
+    output: typeof ProbeReportSchema;
+  },
+  /**
+   * Stores a new instance, active. PROVIDER_INSTANCE_EXISTS for an id in use.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.RegisterInstance
+   */
+  registerInstance: {
+    methodKind: "unary";
+    input: typeof RegisterInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * Replaces an instance's settings (not its id, adapter or state).
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.UpdateInstance
+   */
+  updateInstance: {
+    methodKind: "unary";
+    input: typeof UpdateInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.PauseInstance
+   */
+  pauseInstance: {
+    methodKind: "unary";
+    input: typeof PauseInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.ResumeInstance
+   */
+  resumeInstance: {
+    methodKind: "unary";
+    input: typeof ResumeInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.RetireInstance
+   */
+  retireInstance: {
+    methodKind: "unary";
+    input: typeof RetireInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * PROVIDER_INSTANCE_NOT_FOUND for an id never registered.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.GetInstance
+   */
+  getInstance: {
+    methodKind: "unary";
+    input: typeof GetInstanceRequestSchema;
+    output: typeof InstanceRecordSchema;
+  },
+  /**
+   * @generated from rpc access.provider.v1.ProviderAccessService.ListInstances
+   */
+  listInstances: {
+    methodKind: "unary";
+    input: typeof ListInstancesRequestSchema;
+    output: typeof ListInstancesResponseSchema;
+  },
+  /**
+   * The provider's own catalog, read now (active and paused instances).
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.ReadProviderCatalog
+   */
+  readProviderCatalog: {
+    methodKind: "unary";
+    input: typeof ReadProviderCatalogRequestSchema;
+    output: typeof ProviderCatalogSchema;
+  },
+  /**
+   * How calls to the instance went lately, as this process saw them.
+   *
+   * @generated from rpc access.provider.v1.ProviderAccessService.GetInstanceHealth
+   */
+  getInstanceHealth: {
+    methodKind: "unary";
+    input: typeof GetInstanceHealthRequestSchema;
+    output: typeof InstanceHealthSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_access_provider_v1_provider_access, 0);

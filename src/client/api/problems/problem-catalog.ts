@@ -43,7 +43,7 @@ export const problemCatalog = {
   "not-found": {
     status: 404,
     title: "Not found",
-    when: "No such route, reservation, treatment or clinic (or the clinic does not offer the treatment). The detail says which.",
+    when: "No such route, reservation, treatment or clinic (or the clinic does not offer the treatment), provider instance or catalog sync. The detail says which.",
   },
   "method-not-allowed": {
     status: 405,
@@ -140,10 +140,65 @@ export const problemCatalog = {
     title: "Not possible in this state",
     when: "The reservation's status does not allow this, e.g. confirming a cancelled reservation or cancelling a released one.",
   },
+  "provider-paused": {
+    status: 422,
+    title: "Provider paused",
+    when: "The clinic's booking provider is paused by the platform's administrators: its slots are not offered and new reservations are refused. Existing reservations can still be read, confirmed and cancelled. Try again once it is resumed.",
+  },
+  "adapter-unknown": {
+    status: 422,
+    title: "Unknown adapter",
+    when: "The `adapter` of a provider instance names no protocol the platform speaks. The detail lists the known ones (also `GET /v1/admin/adapters`).",
+  },
+  "provider-unreachable": {
+    status: 422,
+    title: "Provider unreachable",
+    when: "Nothing answered at the instance's `baseUrl` in time (connection refused, no such host, a hang), or it answered only server errors. Check the URL and that the provider lets the platform in.",
+  },
+  "provider-credentials-refused": {
+    status: 422,
+    title: "Credentials refused",
+    when: "The provider refused the instance's credentials (401 or 403). Check the secret that `credentials` names.",
+  },
+  "provider-protocol-mismatch": {
+    status: 422,
+    title: "Not the adapter's protocol",
+    when: "Something answered at the instance's `baseUrl`, but not in the protocol of its `adapter` (a web page, another API, a missing endpoint). Check the URL and the adapter.",
+  },
+  "credentials-unresolved": {
+    status: 422,
+    title: "Credentials not found",
+    when: "The environment variable or Secrets Manager secret that `credentials` names is not there for the platform to read. Provision it first; the platform never takes the secret itself.",
+  },
+  "instance-state": {
+    status: 422,
+    title: "Not possible in this instance state",
+    when: "The provider instance's state (`active`, `paused`, `retired`) does not allow this, e.g. resuming or syncing a retired instance.",
+  },
+  "mapping-target-unknown": {
+    status: 422,
+    title: "Unknown Vården id",
+    when: "A mapping names a Vården clinic or treatment that does not exist. Create the clinic from the provider's data (`createClinic`) or use an id from `GET /v1/clinics` / `GET /v1/treatments`.",
+  },
+  "provider-code-unknown": {
+    status: 422,
+    title: "Unknown provider code",
+    when: "A mapping names a clinic or treatment code that is not in the provider's catalog as last synced. Sync the instance first, then map the codes its catalog lists.",
+  },
   "provider-not-connected": {
     status: 422,
     title: "Provider not connected",
     when: "The clinic's booking provider is not connected to the platform (any more). Its slots cannot be reserved.",
+  },
+  "instance-exists": {
+    status: 409,
+    title: "Instance exists",
+    when: "A provider instance with this id is already registered (ids are never reused, not even a retired instance's). Choose another id, or update the existing instance.",
+  },
+  "mapping-conflict": {
+    status: 409,
+    title: "Mapping conflict",
+    when: "The mapping would give one Vården clinic a second provider instance or a second provider clinic, or one clinic's treatment two provider codes. The detail names the clash.",
   },
   internal: {
     status: 500,

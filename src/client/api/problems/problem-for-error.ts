@@ -41,6 +41,22 @@ export const problemForReason: Record<ErrorReason, ProblemName | undefined> = {
   // The provider does not know what we named: the caller's reservation still exists; the manager decides.
   [ErrorReason.PROVIDER_NOT_FOUND]: "provider-error",
   [ErrorReason.PROVIDER_UNSUPPORTED]: "not-supported",
+  // Onboarding: what an administrator got wrong, or the state an instance is in.
+  [ErrorReason.ADAPTER_UNKNOWN]: "adapter-unknown",
+  [ErrorReason.PROVIDER_UNREACHABLE]: "provider-unreachable",
+  [ErrorReason.PROVIDER_CREDENTIALS_REFUSED]: "provider-credentials-refused",
+  [ErrorReason.PROVIDER_PROTOCOL_MISMATCH]: "provider-protocol-mismatch",
+  [ErrorReason.CREDENTIALS_UNRESOLVED]: "credentials-unresolved",
+  [ErrorReason.PROVIDER_INSTANCE_EXISTS]: "instance-exists",
+  [ErrorReason.PROVIDER_PAUSED]: "provider-paused",
+  [ErrorReason.PROVIDER_INSTANCE_STATE]: "instance-state",
+  [ErrorReason.MAPPING_TARGET_UNKNOWN]: "mapping-target-unknown",
+  [ErrorReason.PROVIDER_CODE_UNKNOWN]: "provider-code-unknown",
+  [ErrorReason.MAPPING_CONFLICT]: "mapping-conflict",
+  [ErrorReason.PROVIDER_INSTANCE_NOT_FOUND]: "not-found",
+  [ErrorReason.SYNC_NOT_FOUND]: "not-found",
+  // Two runs of one instance's sync met: the caller's run was taken over; another sync is already at work.
+  [ErrorReason.SYNC_LEASE_LOST]: "concurrent-change",
 };
 
 /** For failures that carry no reason: what the transport's status says. */

@@ -84,6 +84,7 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
             "slot-in-past",
             "deep-link-only",
             "provider-not-connected",
+            "provider-paused",
             "provider-unavailable",
             ...withBody,
             ...authenticated,

@@ -17,6 +17,7 @@ const certainlyNotTaken = [
   ErrorReason.PROVIDER_OVERLOADED,
   ErrorReason.PROVIDER_UNSUPPORTED,
   ErrorReason.PROVIDER_INSTANCE_UNKNOWN,
+  ErrorReason.PROVIDER_PAUSED,
   ErrorReason.INVALID_ARGUMENT,
 ];
 
@@ -41,6 +42,7 @@ export function asCallerError(error: unknown, providerInstanceId: string): Conne
     [ErrorReason.PROVIDER_NOT_FOUND]: `provider ${provider} does not know the booking or slot`,
     [ErrorReason.PROVIDER_UNSUPPORTED]: `provider ${provider} does not support this`,
     [ErrorReason.PROVIDER_INSTANCE_UNKNOWN]: `provider ${provider} is not connected`,
+    [ErrorReason.PROVIDER_PAUSED]: `provider ${provider} is paused: its slots cannot be reserved for now`,
   };
   const message = said[reason];
   if (!message) return ConnectError.from(error);
