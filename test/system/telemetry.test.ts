@@ -51,7 +51,9 @@ describe("telemetry across processes", () => {
         .sort((a, b) => Number(BigInt(b.startNanos) - BigInt(a.startNanos)))[0];
       if (root) {
         trace = spans.filter((s) => s.traceId === root.traceId);
-        if (wanted.every((service) => trace.some((s) => s.service === service))) break;
+        // Each process exports in its own batches: wait for the provider's HTTP span too, not only a span of each process.
+        const providerCallArrived = trace.some((s) => s.service === "provider-access" && s.attributes["url.template"] === "/api/v2/holds");
+        if (providerCallArrived && wanted.every((service) => trace.some((s) => s.service === service))) break;
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
