@@ -210,6 +210,11 @@ describe("onboarding through the admin API: bad input is refused whole", () => {
     expect(health.data).toMatchObject({ instanceId: "fhir-north", state: "active", circuitState: "closed" });
     expect(health.data?.calls).toBeGreaterThan(0);
     expect(health.data?.lastSuccessfulSync?.state).toBe("succeeded");
+    // The last hour, minute by minute, for the console's chart: this minute's calls are there, p95 between p50 and the slowest.
+    const minutes = health.data?.lastHour ?? [];
+    expect(minutes.reduce((sum, m) => sum + m.calls, 0)).toBe(health.data?.calls);
+    expect(minutes.at(-1)!.latencyMs.p95).toBeGreaterThanOrEqual(minutes.at(-1)!.latencyMs.p50);
+    expect(Date.parse(health.data!.recordingSince!)).toBeLessThanOrEqual(Date.parse(minutes[0]!.start) + 60_000);
   });
 
   it("lists adapters, instances and syncs; tests a connection; keeps the old settings when new ones fail their try", async () => {

@@ -495,8 +495,18 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         failures: summary.failures,
         p50Ms: summary.p50Ms,
         p90Ms: summary.p90Ms,
+        p95Ms: summary.p95Ms,
         p99Ms: summary.p99Ms,
         errors: summary.errors,
+        lastHour: stats.lastHour(request.instanceId).map((minute) => ({
+          start: timestampFromDate(minute.start),
+          calls: minute.calls,
+          failures: minute.failures,
+          p50Ms: minute.p50Ms,
+          p95Ms: minute.p95Ms,
+          errors: minute.errors.map((e) => ({ kind: e.kind, count: e.count, rate: e.count / minute.calls })),
+        })),
+        recordingSince: timestampFromDate(stats.since),
         lastError: summary.lastError
           ? create(CallErrorSchema, {
               at: timestampFromDate(summary.lastError.at),

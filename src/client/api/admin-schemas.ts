@@ -273,8 +273,33 @@ export const HealthSchema = Type.Object(
     calls: count(),
     failures: count(),
     errorRate: number("failures / calls (0 without calls).", 1),
-    latencyMs: Type.Object({ p50: number("Median."), p90: number("90th percentile."), p99: number("99th percentile.") }),
+    latencyMs: Type.Object({
+      p50: number("Median."),
+      p90: number("90th percentile."),
+      p95: number("95th percentile."),
+      p99: number("99th percentile."),
+    }),
     errorsByKind: Type.Array(Type.Object({ kind: text(40), count: count(), rate: number("count / calls.", 1) }), { maxItems: 20 }),
+    lastHour: Type.Array(
+      Type.Object({
+        start: instant("The minute's first instant."),
+        calls: count(),
+        failures: count(),
+        latencyMs: Type.Object({
+          p50: number("Median."),
+          p95: number("95th percentile (of at most 500 of the minute's calls, drawn evenly)."),
+        }),
+        errorsByKind: Type.Array(Type.Object({ kind: text(40), count: count() }), { maxItems: 20 }),
+      }),
+      {
+        maxItems: 60,
+        description:
+          "The last hour minute by minute, oldest first; minutes without calls are left out. As the provider access process that answered saw it, since `recordingSince`.",
+      },
+    ),
+    recordingSince: Type.Optional(
+      instant("When the provider access process that answered began counting (its start): no figure here covers anything before."),
+    ),
     lastError: Type.Optional(Type.Object({ at: instant("When."), kind: text(40), operation: text(60), message: text(500) })),
     lastSuccessAt: Type.Optional(instant("The last call that succeeded.")),
     lastSuccessfulSync: Type.Optional(Type.Unsafe<Static<typeof SyncSchema>>(Type.Ref("Sync"))),

@@ -449,7 +449,7 @@ export interface paths {
         };
         /**
          * How a provider instance is doing
-         * @description Its calls lately (latency percentiles, error rate by kind, the last error, circuit state; each provider access process keeps its own, in memory) and its last successful catalog sync.
+         * @description Its calls lately (latency percentiles, error rate by kind, the last error, circuit state; each provider access process keeps its own, in memory), the last hour minute by minute (calls, failures by kind, p50 and p95) as that process saw it since its start, and its last successful catalog sync.
          */
         get: operations["getInstanceHealth"];
         put?: never;
@@ -1090,6 +1090,11 @@ export interface components {
                 p90: number;
                 /**
                  * Format: double
+                 * @description 95th percentile.
+                 */
+                p95: number;
+                /**
+                 * Format: double
                  * @description 99th percentile.
                  */
                 p99: number;
@@ -1104,6 +1109,40 @@ export interface components {
                  */
                 rate: number;
             }[];
+            /** @description The last hour minute by minute, oldest first; minutes without calls are left out. As the provider access process that answered saw it, since `recordingSince`. */
+            lastHour: {
+                /**
+                 * Format: date-time
+                 * @description The minute's first instant.
+                 */
+                start: string;
+                /** Format: int32 */
+                calls: number;
+                /** Format: int32 */
+                failures: number;
+                latencyMs: {
+                    /**
+                     * Format: double
+                     * @description Median.
+                     */
+                    p50: number;
+                    /**
+                     * Format: double
+                     * @description 95th percentile (of at most 500 of the minute's calls, drawn evenly).
+                     */
+                    p95: number;
+                };
+                errorsByKind: {
+                    kind: string;
+                    /** Format: int32 */
+                    count: number;
+                }[];
+            }[];
+            /**
+             * Format: date-time
+             * @description When the provider access process that answered began counting (its start): no figure here covers anything before.
+             */
+            recordingSince?: string;
             lastError?: {
                 /**
                  * Format: date-time

@@ -31,3 +31,33 @@ describe("per-instance call statistics", () => {
     expect(stats.summary("kb")).toMatchObject({ calls: 3, p50Ms: 4 });
   });
 });
+
+describe("the last hour, minute by minute", () => {
+  it("counts each minute's calls and failures by kind, with its p50 and p95, and forgets minutes older than an hour", () => {
+    let clock = Date.parse("2026-11-25T10:00:00Z");
+    const stats = createCallStats({ now: () => clock });
+    for (let ms = 1; ms <= 100; ms++) stats.record("kb", { ms, outcome: ms % 10 === 0 ? "timeout" : "ok", operation: "x" });
+    clock += 60_000;
+    stats.record("kb", { ms: 7, outcome: "unavailable", operation: "x" });
+    expect(stats.lastHour("kb")).toEqual([
+      { start: new Date("2026-11-25T10:00:00Z"), calls: 100, failures: 10, p50Ms: 50, p95Ms: 95, errors: [{ kind: "timeout", count: 10 }] },
+      { start: new Date("2026-11-25T10:01:00Z"), calls: 1, failures: 1, p50Ms: 7, p95Ms: 7, errors: [{ kind: "unavailable", count: 1 }] },
+    ]);
+    expect(stats.summary("kb")).toMatchObject({ calls: 101, p95Ms: 95 });
+    clock += 59 * 60_000;
+    expect(stats.lastHour("kb").map((m) => m.start.toISOString())).toEqual(["2026-11-25T10:01:00.000Z"]);
+    clock += 60_000;
+    expect(stats.lastHour("kb")).toEqual([]);
+    expect(stats.lastHour("nobody")).toEqual([]);
+    expect(stats.since).toEqual(new Date("2026-11-25T10:00:00Z"));
+  });
+
+  it("keeps a bounded sample of a busy minute's durations, drawn from all of them", () => {
+    const stats = createCallStats({ now: () => 0, samplesPerMinute: 10, random: () => 0 });
+    for (let ms = 1; ms <= 1000; ms++) stats.record("kb", { ms, outcome: "ok", operation: "x" });
+    const [minute] = stats.lastHour("kb");
+    expect(minute?.calls).toBe(1000);
+    // random() = 0 puts every later call in the first place: the sample is 1000, 2 … 10.
+    expect(minute?.p95Ms).toBe(1000);
+  });
+});

@@ -448,8 +448,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ onboardingManager: Onboard
         tags,
         summary: "How a provider instance is doing",
         description:
-          "Its calls lately (latency percentiles, error rate by kind, the last error, circuit state; each provider access process keeps its own, in memory) " +
-          "and its last successful catalog sync.",
+          "Its calls lately (latency percentiles, error rate by kind, the last error, circuit state; each provider access process keeps its own, in memory), " +
+          "the last hour minute by minute (calls, failures by kind, p50 and p95) as that process saw it since its start, and its last successful catalog sync.",
         params: instanceParams,
         response: {
           200: limited(ref(HealthSchema)),
@@ -635,8 +635,16 @@ function toHealth(report: HealthReport): Static<typeof HealthSchema> {
     calls: report.calls,
     failures: report.failures,
     errorRate: report.calls > 0 ? report.failures / report.calls : 0,
-    latencyMs: { p50: report.p50Ms, p90: report.p90Ms, p99: report.p99Ms },
+    latencyMs: { p50: report.p50Ms, p90: report.p90Ms, p95: report.p95Ms, p99: report.p99Ms },
     errorsByKind: report.errors.map((e) => ({ kind: e.kind, count: e.count, rate: e.rate })),
+    lastHour: report.lastHour.map((minute) => ({
+      start: iso(minute.start) ?? "",
+      calls: minute.calls,
+      failures: minute.failures,
+      latencyMs: { p50: minute.p50Ms, p95: minute.p95Ms },
+      errorsByKind: minute.errors.map((e) => ({ kind: e.kind, count: e.count })),
+    })),
+    ...(report.recordingSince ? { recordingSince: iso(report.recordingSince) } : {}),
     ...(report.lastErrorKind
       ? {
           lastError: {

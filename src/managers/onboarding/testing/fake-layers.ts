@@ -118,8 +118,20 @@ export class FakeProviderAccess {
         failures: 2,
         p50Ms: 40,
         p90Ms: 90,
+        p95Ms: 100,
         p99Ms: 120,
         errors: [{ kind: "timeout", count: 2, rate: 0.2 }],
+        lastHour: [
+          {
+            start: timestampFromDate(new Date("2026-11-01T09:59:00Z")),
+            calls: 10,
+            failures: 2,
+            p50Ms: 40,
+            p95Ms: 100,
+            errors: [{ kind: "timeout", count: 2, rate: 0.2 }],
+          },
+        ],
+        recordingSince: timestampFromDate(new Date("2026-11-01T09:00:00Z")),
         lastError: {
           at: timestampFromDate(new Date("2026-11-01T10:00:00Z")),
           kind: "timeout",

@@ -27,11 +27,14 @@ describe("reporting an instance's health", () => {
       failures: 2,
       p50Ms: 40,
       p90Ms: 90,
+      p95Ms: 100,
       p99Ms: 120,
       circuitState: "closed",
       lastErrorKind: "timeout",
     });
     expect(health.errors).toMatchObject([{ kind: "timeout", count: 2, rate: 0.2 }]);
+    expect(health.lastHour).toMatchObject([{ calls: 10, failures: 2, p50Ms: 40, p95Ms: 100, errors: [{ kind: "timeout", count: 2 }] }]);
+    expect(health.recordingSince).toBeDefined();
     expect(health.lastSuccessfulSync?.state).toBe(SyncState.SUCCEEDED);
     expect(health.lastSync?.state).toBe(SyncState.FAILED);
     expect(catalog.runs.size).toBe(2);

@@ -6,8 +6,8 @@ import { type HealthReport, HealthReportSchema } from "../v1/onboarding_manager_
 
 /**
  * How an instance is doing: its calls lately (latency percentiles, error
- * rate by kind, the last error, circuit state: provider access keeps them,
- * per process, in memory) and its catalog syncs (the last successful one, and
+ * rate by kind, the last error, circuit state, and the last hour minute by
+ * minute: provider access keeps them, per process, in memory) and its catalog syncs (the last successful one, and
  * the last whatever its outcome: catalog access keeps them).
  */
 export async function reportHealth(deps: UseCaseDeps, instanceId: string): Promise<HealthReport> {
@@ -27,6 +27,7 @@ export async function reportHealth(deps: UseCaseDeps, instanceId: string): Promi
     failures: calls.failures,
     p50Ms: calls.p50Ms,
     p90Ms: calls.p90Ms,
+    p95Ms: calls.p95Ms,
     p99Ms: calls.p99Ms,
     errors: calls.errors.map((e) => ({ kind: e.kind, count: e.count, rate: e.rate })),
     lastErrorAt: calls.lastError?.at,
@@ -36,5 +37,14 @@ export async function reportHealth(deps: UseCaseDeps, instanceId: string): Promi
     lastSuccessAt: calls.lastSuccessAt,
     lastSuccessfulSync: syncs.find((s) => s.state === SyncState.SUCCEEDED),
     lastSync: syncs[0],
+    lastHour: calls.lastHour.map((minute) => ({
+      start: minute.start,
+      calls: minute.calls,
+      failures: minute.failures,
+      p50Ms: minute.p50Ms,
+      p95Ms: minute.p95Ms,
+      errors: minute.errors.map((e) => ({ kind: e.kind, count: e.count, rate: e.rate })),
+    })),
+    recordingSince: calls.recordingSince,
   });
 }
