@@ -83,6 +83,21 @@ module.exports = {
       to: { path: layer("host") },
     },
     {
+      name: "console-speaks-rest-only",
+      comment:
+        "The operator console runs in a browser and is a client of the public admin REST API through the typed client (@booking-platform/client): no import of any service, contract or utility, so it has no path into the platform that curl has not.",
+      severity: "error",
+      from: { path: "^src/client/console/" },
+      to: { path: "^src/", pathNot: "^src/client/console/" },
+    },
+    {
+      name: "nothing-imports-the-console",
+      comment: "The console is browser code, built on its own (scripts/build-console.mjs); no service may load it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/client/console/" },
+      to: { path: "^src/client/console/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

@@ -67,6 +67,10 @@ describe("the layer rules", () => {
     expect(violations.filter((v) => v.from === "src/managers/booking/allowed.ts")).toEqual([]);
   });
 
+  it("keep the operator console to the REST API: no import of a service, not even a contract", () => {
+    expect(found("console-speaks-rest-only")).toEqual(["src/client/console/page.ts -> src/managers/onboarding/v1/contract.ts"]);
+  });
+
   it("hold for the real code base", () => {
     expect(cruise(root)).toEqual([]);
   });
