@@ -3,7 +3,8 @@
 # the environment (PORT, BP_URL_<SERVICE>, DYNAMODB_*), so the same image runs
 # on ECS Fargate with Cloud Map names in BP_URL_*.
 #
-# Two stages: `build` compiles src/ to dist/ (scripts/build.mjs, esbuild);
+# Two stages: `build` compiles src/ to dist/ (scripts/build.mjs, esbuild; the operator
+# console with Vite into dist/console, static files the API serves under /console/);
 # the runtime image holds that JavaScript and the production dependencies only,
 # and runs it on the image's own Node 24: no TypeScript, no loader, no compiler.
 
@@ -18,6 +19,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
+# The operator console (built by the same step into dist/console) bundles the typed client.
+COPY packages/client/src packages/client/src
 RUN node scripts/build.mjs
 
 FROM node:24-bookworm-slim AS runtime

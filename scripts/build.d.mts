@@ -7,7 +7,9 @@ export interface BuildResult {
   /** Source files dist/ holds a compiled file for. */
   total: number;
   ms: number;
+  /** The operator console's build (dist/console/), unless it was left out. */
+  console?: { built: boolean; ms: number; bytes: { total: number; js: number; css: number; font: number } };
 }
 
 /** Brings dist/ up to date with src/ (compiling only what is stale) and logs one line saying what it did. */
-export function buildDist(options?: { root?: string; log?: (line: string) => void }): Promise<BuildResult>;
+export function buildDist(options?: { root?: string; log?: (line: string) => void; withConsole?: boolean }): Promise<BuildResult>;

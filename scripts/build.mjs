@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, version as esbuildVersion, stop } from "esbuild";
+import { buildConsole } from "./build-console.mjs";
 
 const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -34,8 +35,13 @@ const esbuildOptions = {
 };
 const stampFile = ".build-stamp";
 
-/** True for the TypeScript files that become part of dist/: not tests, not declarations. */
-const isCompiled = (file) => file.endsWith(".ts") && !file.endsWith(".spec.ts") && !file.endsWith(".d.ts");
+/** The operator console (src/client/console) runs in a browser: build-console.mjs bundles it into dist/console/. */
+const under = (folder) => (file) => file === folder || file.startsWith(`${folder}${path.sep}`);
+const inConsole = under(path.join("client", "console"));
+const consoleOutput = under("console");
+
+/** True for the TypeScript files that become part of dist/: not tests, not declarations, not the console's. */
+const isCompiled = (file) => file.endsWith(".ts") && !file.endsWith(".spec.ts") && !file.endsWith(".d.ts") && !inConsole(file);
 
 function filesUnder(dir) {
   if (!existsSync(dir)) return [];
@@ -47,10 +53,11 @@ function filesUnder(dir) {
 const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
 
 /**
- * Brings dist/ up to date with src/ and returns what it did; `log` gets one line saying so.
- * Throws (after esbuild has printed the errors) when a file does not compile.
+ * Brings dist/ up to date with src/ and returns what it did; `log` gets one line saying so (and
+ * one for the console, unless `withConsole` is false: the command-line tools do not serve it).
+ * Throws (after esbuild or Vite has printed the errors) when a file does not compile.
  */
-export async function buildDist({ root = defaultRoot, log = (line) => console.log(line) } = {}) {
+export async function buildDist({ root = defaultRoot, log = (line) => console.log(line), withConsole = true } = {}) {
   const started = performance.now();
   const srcDir = path.join(root, "src");
   const distDir = path.join(root, "dist");
@@ -68,7 +75,7 @@ export async function buildDist({ root = defaultRoot, log = (line) => console.lo
   });
 
   const expected = new Set(sources.flatMap((source) => [outputOf(source), `${outputOf(source)}.map`]));
-  const orphans = filesUnder(distDir).filter((file) => file !== stampFile && !expected.has(file));
+  const orphans = filesUnder(distDir).filter((file) => file !== stampFile && !consoleOutput(file) && !expected.has(file));
   for (const file of orphans) rmSync(path.join(distDir, file));
   if (orphans.length > 0) removeEmptyFolders(distDir);
 
@@ -91,7 +98,8 @@ export async function buildDist({ root = defaultRoot, log = (line) => console.lo
       ? `Build: ${stale.length} changed source file${stale.length === 1 ? "" : "s"} compiled in ${ms} ms${removed} (${sources.length} in dist/)`
       : `Build: dist/ is current (${sources.length} files)${removed}`,
   );
-  return { compiled: stale.length, removed: gone, total: sources.length, ms };
+  const consoleBuild = withConsole ? await buildConsole({ root, log }) : undefined;
+  return { compiled: stale.length, removed: gone, total: sources.length, ms, console: consoleBuild };
 }
 
 function removeEmptyFolders(dir) {

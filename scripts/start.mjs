@@ -39,7 +39,8 @@ if (entryFlag >= 0) {
 const { buildDist } = await import("./build.mjs");
 try {
   // A tool's output may be read by a script (a new key, say): the build's line goes to stderr then.
-  await buildDist({ root, log: entryFlag >= 0 ? (line) => console.error(line) : undefined });
+  // The tools (keys, sync, migrate) serve no page: the console is built for the system only.
+  await buildDist({ root, log: entryFlag >= 0 ? (line) => console.error(line) : undefined, withConsole: entryFlag < 0 });
 } catch {
   // esbuild has printed what does not compile, with file and line.
   process.exit(1);

@@ -101,6 +101,7 @@ Booking Platform is up after ${((Date.now() - started) / 1000).toFixed(1)} s.
   REST API         ${system.apiUrl}
   API reference    ${system.apiUrl}/docs
   OpenAPI document ${system.apiUrl}/openapi.json
+  Operator console ${system.apiUrl}/console/  (sign in with an admin key, e.g. the development key below)
   DynamoDB Local   ${system.dynamodbEndpoint}${values["in-memory"] ? " (in memory)" : " (on disk, .data/dynamodb)"}
   Traces           ${receiver ? `printed here (OTLP receiver ${receiver.endpoint})` : "npm start -- --traces prints them; or set OTEL_EXPORTER_OTLP_ENDPOINT"}
 

@@ -21,6 +21,7 @@ import { registerRequestMetrics } from "./request-metrics.js";
 import { adminRoutes } from "./routes/admin-routes.js";
 import { availabilityRoutes } from "./routes/availability-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { consoleRoutes } from "./routes/console-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { reservationRoutes } from "./routes/reservation-routes.js";
 import { sharedSchemas } from "./schemas.js";
@@ -40,6 +41,8 @@ export interface ApiOptions {
   rateLimits?: Record<Scope | "open", number>;
   /** Told of every problem answered that the operation's schema does not declare (tests collect them); logged otherwise. */
   onUndeclaredProblem?: (operation: string, problem: ProblemName) => void;
+  /** The operator console's built files (dist/console), served under /console/; without them /console/ says how to build it. */
+  consoleDir?: string;
 }
 
 export const apiVersion = "0.1.0";
@@ -166,6 +169,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes, { ready });
   await app.register(problemPages);
+  await app.register(consoleRoutes, { dir: options.consoleDir });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { BookingManagerService } from "../../managers/booking/v1/booking_manager_pb.js";
 import { OnboardingManagerService } from "../../managers/onboarding/v1/onboarding_manager_pb.js";
 import { assertNoDevelopmentKeyInProduction, loadSecrets } from "../../utilities/config/secrets.js";
@@ -27,11 +28,13 @@ try {
       maxFailuresPerMinute: process.env.BP_AUTH_FAILURES_PER_MINUTE ? Number(process.env.BP_AUTH_FAILURES_PER_MINUTE) : undefined,
     },
     logger,
+    // dist/client/api/server.js → dist/console/, where `npm run build` puts the operator console.
+    consoleDir: fileURLToPath(new URL("../../console/", import.meta.url)),
   });
   const port = portFromEnv();
   const host = process.env.HOST ?? "127.0.0.1";
   await app.listen({ port, host });
-  logger.info(`REST API on http://${host}:${port} (reference: /docs, OpenAPI: /openapi.json)`);
+  logger.info(`REST API on http://${host}:${port} (reference: /docs, OpenAPI: /openapi.json, operator console: /console/)`);
   const stop = () =>
     void app
       .close()
