@@ -16,8 +16,14 @@ export function ConfirmDialog(props: {
   const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState("");
   useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    // Closed by its parent (which unmounts it): focus goes back where it was, as the dialog's own close() would do.
+    return () => {
+      if (dialog?.open) dialog.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog

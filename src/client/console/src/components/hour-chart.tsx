@@ -26,7 +26,8 @@ export function summarize(minutes: Minute[]): { calls: number; failures: number;
 }
 
 /**
- * Latency (p95 line, p50 thinner) and failures (bars below) over the last hour, a minute a step,
+ * Latency (p95 line, p50 thinner; each minute's value drawn across the minute) and failures (bars below)
+ * over the last hour,
  * hand-drawn in SVG: a few dozen lines of code instead of a chart library, nothing inline that a
  * strict Content-Security-Policy would refuse, and a sentence for screen readers. The time before
  * `recordingSince` (the provider access process's start) is shaded: nothing was counted then.
@@ -49,18 +50,24 @@ export function HourChart({
   const y = (value: number) => latencyHeight - (Math.min(value, top) / top) * (latencyHeight - 4);
   const maxFailures = Math.max(1, ...minutes.map((m) => m.failures));
 
-  const segments = (pick: (m: Minute) => number) => {
-    const lines: string[][] = [];
+  /** A step line: each minute's value drawn across that minute, runs of minutes joined, gaps left open. */
+  const steps = (pick: (m: Minute) => number) => {
+    const paths: string[] = [];
+    let current = "";
     let previous = Number.NaN;
     for (const m of minutes) {
       const minute = Math.floor(Date.parse(m.start) / 60_000);
       if (minute < start) continue;
-      const point = `${x(minute + 0.5).toFixed(1)},${y(pick(m)).toFixed(1)}`;
-      if (minute === previous + 1 && lines.length > 0) lines.at(-1)!.push(point);
-      else lines.push([point]);
+      const level = y(pick(m)).toFixed(1);
+      if (minute === previous + 1 && current) current += ` V ${level} H ${x(minute + 1).toFixed(1)}`;
+      else {
+        if (current) paths.push(current);
+        current = `M ${x(minute).toFixed(1)} ${level} H ${x(minute + 1).toFixed(1)}`;
+      }
       previous = minute;
     }
-    return lines;
+    if (current) paths.push(current);
+    return paths;
   };
   const unrecordedUntil = recordingSince ? Math.max(start, Math.min(end, Date.parse(recordingSince) / 60_000)) : start;
   const { calls, failures, worstP95, kinds } = summarize(minutes);
@@ -91,20 +98,12 @@ export function HourChart({
               <rect key={m.start} class="failures" x={x(minute) + 1} y={height - barHeight} width={width / 60 - 2} height={barHeight} />
             );
           })}
-          {segments((m) => m.latencyMs.p50).map((points) =>
-            points.length === 1 ? (
-              <circle key={points[0]} class="p50 dot" cx={points[0]!.split(",")[0]} cy={points[0]!.split(",")[1]} r={1.5} />
-            ) : (
-              <polyline key={points[0]} class="p50" points={points.join(" ")} vector-effect="non-scaling-stroke" />
-            ),
-          )}
-          {segments((m) => m.latencyMs.p95).map((points) =>
-            points.length === 1 ? (
-              <circle key={points[0]} class="p95 dot" cx={points[0]!.split(",")[0]} cy={points[0]!.split(",")[1]} r={2.5} />
-            ) : (
-              <polyline key={points[0]} class="p95" points={points.join(" ")} vector-effect="non-scaling-stroke" />
-            ),
-          )}
+          {steps((m) => m.latencyMs.p50).map((d) => (
+            <path key={d} class="p50" d={d} vector-effect="non-scaling-stroke" />
+          ))}
+          {steps((m) => m.latencyMs.p95).map((d) => (
+            <path key={d} class="p95" d={d} vector-effect="non-scaling-stroke" />
+          ))}
         </svg>
         <span class="chart-from" aria-hidden="true">
           {formatTime(new Date(start * 60_000))}

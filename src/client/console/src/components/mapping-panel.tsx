@@ -143,7 +143,8 @@ export function MappingPanel({ instanceId, onMapped }: { instanceId: string; onM
                                 <select
                                   id={`clinic-how-${c.code}`}
                                   value={choice.how}
-                                  onChange={(e) => set({ how: e.currentTarget.value as ClinicChoice["how"] })}
+                                  // Another way of mapping starts from an empty id: an existing clinic's id is rarely the one to create.
+                                  onChange={(e) => set({ how: e.currentTarget.value as ClinicChoice["how"], id: "" })}
                                 >
                                   <option value="leave">Leave unmapped</option>
                                   <option value="create">Create a Vården clinic from it</option>

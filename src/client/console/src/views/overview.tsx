@@ -81,11 +81,11 @@ export function Overview() {
         <p class="summary-line" role="status">
           <span>
             <strong>{live.length}</strong> instances in service ({live.filter((r) => r.instance.state === "active").length} active,{" "}
-            {live.filter((r) => r.instance.state === "paused").length} paused), {retired.length} retired
-          </span>
+            {live.filter((r) => r.instance.state === "paused").length} paused), {retired.length} retired.
+          </span>{" "}
           <span>
-            <strong>{attention.length}</strong> {attention.length === 1 ? "needs" : "need"} attention
-          </span>
+            <strong>{attention.length}</strong> {attention.length === 1 ? "needs" : "need"} attention.
+          </span>{" "}
           {slowest ? (
             <span>
               Slowest: <strong>{slowest.instance.displayName ?? slowest.instance.id}</strong>, p95 {ms(slowest.health!.latencyMs.p95)}
@@ -159,10 +159,7 @@ function InstanceCard({ row, slowest }: { row: Row; slowest: boolean }) {
             </div>
             <div>
               <dt>Errors ({Math.round(health.windowSeconds / 60)} min)</dt>
-              <dd class={health.failures > 0 ? "bad" : ""}>
-                {percent(health.errorRate)}
-                {health.errorsByKind.length > 0 ? ` (${health.errorsByKind.map((e) => `${e.kind} ${e.count}`).join(", ")})` : ""}
-              </dd>
+              <dd class={health.failures > 0 ? "bad" : ""}>{percent(health.errorRate)}</dd>
             </div>
             <div>
               <dt>Circuit</dt>
@@ -187,6 +184,9 @@ function InstanceCard({ row, slowest }: { row: Row; slowest: boolean }) {
               </dd>
             </div>
           </dl>
+          {health.errorsByKind.length > 0 ? (
+            <p class="errors-line">Errors by kind: {health.errorsByKind.map((e) => `${e.kind} ${e.count}`).join(", ")}</p>
+          ) : null}
           <HourChart minutes={health.lastHour} recordingSince={health.recordingSince} />
         </>
       ) : null}
