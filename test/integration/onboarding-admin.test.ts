@@ -215,6 +215,15 @@ describe("onboarding through the admin API: bad input is refused whole", () => {
     expect(minutes.reduce((sum, m) => sum + m.calls, 0)).toBe(health.data?.calls);
     expect(minutes.at(-1)!.latencyMs.p95).toBeGreaterThanOrEqual(minutes.at(-1)!.latencyMs.p50);
     expect(Date.parse(health.data!.recordingSince!)).toBeLessThanOrEqual(Date.parse(minutes[0]!.start) + 60_000);
+    // Every instance's health in one request: the same report for this one, retired instances only when asked.
+    const all = await demo.client.GET("/v1/admin/health");
+    expect(all.data?.items.find((h) => h.instanceId === "fhir-north")).toMatchObject({
+      state: "active",
+      circuitState: "closed",
+      lastSuccessfulSync: { state: "succeeded" },
+    });
+    expect(all.data?.items.every((h) => h.state !== "retired")).toBe(true);
+    expect((await demo.client.GET("/v1/admin/health", { params: { query: { includeRetired: true } } })).response.status).toBe(200);
   });
 
   it("lists adapters, instances and syncs; tests a connection; keeps the old settings when new ones fail their try", async () => {

@@ -6,6 +6,7 @@ import { getInstance, getProviderCatalog, getSync, listAdapters, listInstances, 
 import { mapCodes } from "./use-cases/map-codes.js";
 import { pauseInstance } from "./use-cases/pause-instance.js";
 import { dryRunInstance, registerInstance } from "./use-cases/register-instance.js";
+import { reportAllHealth } from "./use-cases/report-all-health.js";
 import { reportHealth } from "./use-cases/report-health.js";
 import { resumeInstance } from "./use-cases/resume-instance.js";
 import { retireInstance } from "./use-cases/retire-instance.js";
@@ -55,5 +56,6 @@ export function createOnboardingManager(given: OnboardingManagerDeps): ServiceIm
     getSync: (request) => getSync(deps, request.syncId),
     listSyncs: (request) => listSyncs(deps, request.instanceId, request.limit),
     reportHealth: (request) => reportHealth(deps, request.instanceId),
+    reportAllHealth: (request) => reportAllHealth(deps, request.includeRetired),
   };
 }

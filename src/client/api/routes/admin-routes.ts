@@ -459,6 +459,32 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ onboardingManager: Onboard
     },
     async (request) => toHealth(await onboardingManager.reportHealth({ instanceId: request.params.instanceId })),
   );
+
+  app.get(
+    "/v1/admin/health",
+    {
+      schema: {
+        operationId: "listInstanceHealth",
+        ...requires("admin"),
+        tags,
+        summary: "Every provider instance's health at once",
+        description:
+          "What GET /v1/admin/instances/{instanceId}/health answers, for every instance (retired ones with `includeRetired=true`), by instance id: " +
+          "an overview refreshed every few seconds takes one request instead of one per instance.",
+        querystring: Type.Object(
+          { includeRetired: Type.Optional(Type.Boolean({ default: false, description: "Retired instances too." })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: limited(Type.Object({ items: Type.Array(ref(HealthSchema), { maxItems: 10_000 }) })),
+          ...problemResponses("validation", ...authenticated, ...alwaysPossible),
+        },
+      },
+    },
+    async (request) => ({
+      items: (await onboardingManager.reportAllHealth({ includeRetired: request.query.includeRetired ?? false })).reports.map(toHealth),
+    }),
+  );
 };
 
 type Settings = Static<typeof InstanceSettingsSchema>;
