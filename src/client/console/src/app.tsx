@@ -1,6 +1,8 @@
 import type { BookingClient } from "@booking-platform/client";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useErrorBoundary, useMemo, useState } from "preact/hooks";
 import { call, clientFor, storedKey, storeKey } from "./api.js";
+import { ProblemView } from "./components/problem-view.js";
 import { useRoute } from "./hooks.js";
 import { type Session, SessionContext } from "./session.js";
 import { InstancePage } from "./views/instance-page.js";
@@ -106,9 +108,35 @@ export function App() {
         </p>
       ) : null}
       <main id="main" tabIndex={-1}>
-        {view}
+        <Guard key={route.join("/")}>{view}</Guard>
       </main>
     </SessionContext.Provider>
+  );
+}
+
+/** A view that throws while rendering shows what happened and a way on, never a blank page. */
+function Guard({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <>
+      <ProblemView
+        focus
+        problem={{
+          title: "This view failed in the page",
+          detail: `${message}. Nothing was changed by it; try again, or go back to the providers.`,
+        }}
+      />
+      <div class="actions">
+        <button type="button" onClick={reset}>
+          Try again
+        </button>
+        <a class="button" href="#/">
+          Providers
+        </a>
+      </div>
+    </>
   );
 }
 
