@@ -128,6 +128,7 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
     await expect.poll(() => refused.textContent()).toContain("Not authenticated");
     expect(await refused.textContent()).toContain("the credential is unknown, revoked or expired");
     expect(await page.getByLabel("Admin API key").getAttribute("aria-invalid")).toBe("true");
+    expect(await accessibilityViolations()).toEqual([]);
     await shoot("console-sign-in-refused", false);
 
     await page.getByLabel("Admin API key").fill(operatorKey);
