@@ -11,6 +11,10 @@
  * its output) and outputs whose source is gone are removed, so a build that finds nothing
  * to do takes a few milliseconds and a full one well under a second.
  *
+ * The operator console (src/client/console) is browser code: it is left out here and bundled
+ * with Vite by build-console.mjs into dist/console/, which buildDist runs afterwards (only when
+ * the console's sources changed) and whose output it never removes.
+ *
  * Plain JavaScript on purpose: it must itself run without a TypeScript loader.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
