@@ -32,6 +32,7 @@ const isRoot = () => typeof process.getuid === "function" && process.getuid() ==
 export function ensureChromium({ log = (line) => console.log(line) } = {}) {
   const found = findChromium();
   if (found) return { path: found };
+  if (process.env.BP_CHROMIUM_PATH) return { missing: `BP_CHROMIUM_PATH is ${process.env.BP_CHROMIUM_PATH}, and there is no such file` };
   if (!isRoot())
     return { missing: "no Chromium found and not root, so not installed: `sudo apt-get install -y chromium` (or set BP_CHROMIUM_PATH)" };
   if (spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status !== 0)
