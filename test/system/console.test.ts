@@ -176,7 +176,7 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
     await page.getByRole("link", { name: "Onboard a provider" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Onboard a provider" }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Onboard a provider");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Onboard a provider");
 
     await page.getByLabel("Instance id").fill(instanceId);
     await page.getByLabel("Display name").fill("Vaccination Skåne");
@@ -230,7 +230,7 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
     expect(await refused.textContent()).toContain("no-such-clinic");
     expect(await refused.textContent()).toContain("mapping-target-unknown");
     // The problem took focus, so a screen reader reads it and a keyboard user is next to it.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("alert");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("alert");
     await shoot("console-mapping-refused");
 
     await mapping.getByLabel("How to map clinic smart-uppsala").selectOption("create");
@@ -269,13 +269,13 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
     expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.count()).toBe(0);
-    expect(await pause.evaluate((b) => b === document.activeElement)).toBe(true);
+    await expect.poll(() => pause.evaluate((b) => b === document.activeElement)).toBe(true);
     await page.keyboard.press("Enter");
     await dialog.waitFor();
     await dialog.getByLabel(/Reason/).fill("clinic moving to a new booking system");
     await dialog.getByRole("button", { name: "Pause" }).click();
     await page.getByRole("status").filter({ hasText: "is paused now" }).waitFor();
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toContain("paused");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toContain("paused");
 
     const day = weekday(3);
     const { data } = await vaarden.GET("/v1/availability", {

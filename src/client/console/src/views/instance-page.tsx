@@ -66,8 +66,9 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
             ? client.POST("/v1/admin/instances/{instanceId}/resume", options)
             : client.POST("/v1/admin/instances/{instanceId}/retire", options),
       );
-      setDone(`${changed.displayName ?? changed.id} is ${changed.state} now.`);
+      // The page shows the new state first, then says so: the notice never contradicts the heading.
       await Promise.all([instance.reload(), health.reload()]);
+      setDone(`${changed.displayName ?? changed.id} is ${changed.state} now.`);
     } catch (error) {
       setActionProblem(problemFrom(error));
     }
