@@ -42,6 +42,8 @@ export interface InMemorySystemOptions {
   patientDataKeyFile: string;
   holdSeconds?: number;
   providerTimeoutMs?: number;
+  /** How old a cached availability answer may be (provider access); 0 turns the cache off. */
+  availabilityCacheSeconds?: number;
   providerDeadlineMs?: number;
   now?: () => Date;
   /** OAuth2 client-credential tokens accepted beside API keys. */
@@ -119,6 +121,8 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
         adapters: adapterRegistry,
         timeoutMs: options.providerTimeoutMs,
         log: createLogger("provider-access", { level: process.env.LOG_LEVEL ?? "silent" }),
+        availabilityCacheSeconds: options.availabilityCacheSeconds,
+        now: options.now ? () => options.now!().getTime() : undefined,
       }),
     ),
   );

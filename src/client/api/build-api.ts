@@ -40,6 +40,8 @@ export interface ApiOptions {
   rateLimits?: Record<Scope | "open", number>;
   /** Told of every problem answered that the operation's schema does not declare (tests collect them); logged otherwise. */
   onUndeclaredProblem?: (operation: string, problem: ProblemName) => void;
+  /** How long a CDN or client may reuse an availability answer (`Cache-Control: max-age`); default 5 s. */
+  availabilityMaxAgeSeconds?: number;
 }
 
 export const apiVersion = "0.1.0";
@@ -154,7 +156,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         () => false,
       ));
   await app.register(catalogRoutes, { bookingManager });
-  await app.register(availabilityRoutes, { bookingManager });
+  await app.register(availabilityRoutes, {
+    bookingManager,
+    maxAgeSeconds: options.availabilityMaxAgeSeconds,
+  });
   await app.register(reservationRoutes, { bookingManager });
   await app.register(adminRoutes, {
     onboardingManager:

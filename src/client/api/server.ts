@@ -27,6 +27,9 @@ try {
       maxFailuresPerMinute: process.env.BP_AUTH_FAILURES_PER_MINUTE ? Number(process.env.BP_AUTH_FAILURES_PER_MINUTE) : undefined,
     },
     logger,
+    availabilityMaxAgeSeconds: process.env.BP_AVAILABILITY_MAX_AGE_SECONDS
+      ? Number(process.env.BP_AVAILABILITY_MAX_AGE_SECONDS)
+      : undefined,
   });
   const port = portFromEnv();
   const host = process.env.HOST ?? "127.0.0.1";

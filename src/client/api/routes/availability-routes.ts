@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
 import { requires } from "../auth/security.js";
@@ -20,7 +22,12 @@ const statusNames: Record<ProviderStatus, "ok" | "timeout" | "error" | "circuit-
   [ProviderStatus.CIRCUIT_OPEN]: "circuit-open",
 };
 
-export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
+export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient; maxAgeSeconds?: number }> = async (
+  app,
+  { bookingManager, maxAgeSeconds = 5 },
+) => {
+  // Availability holds no personal data and is the same for every client: a CDN or the client may reuse it briefly.
+  app.addHook("onSend", reusableFor(maxAgeSeconds));
   app.get(
     "/v1/availability",
     {
@@ -34,7 +41,14 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
           "or both RFC 3339 instants with an offset (`2026-03-29T00:00:00Z`; `to` exclusive). At most 31 days.",
           "Providers that fail are listed in `providers` with their status; the others' slots are still returned.",
           "If no provider answered at all the response is 503 naming them.",
+          "Answers carry an `ETag` and `Cache-Control: public, max-age=…` (a few seconds): send `If-None-Match` to get 304 when nothing",
+          "changed. Each provider's `asOf` says how fresh its part is; reserving always asks the provider live.",
         ].join(" "),
+        headers: Type.Object({
+          "if-none-match": Type.Optional(
+            Type.String({ maxLength: 1000, description: "The `ETag` of an answer you kept: 304 if it still holds." }),
+          ),
+        }),
         querystring: Type.Object(
           {
             treatment: idString({ description: "Treatment id." }),
@@ -65,6 +79,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
               nextPageToken: Type.Optional(Type.String({ maxLength: 500, pattern: "^[A-Za-z0-9_-]+$" })),
             }),
           ),
+          304: Type.Null({ description: "Not modified: the `ETag` sent in `If-None-Match` still names this answer." }),
           ...problemResponses("validation", "not-found", "provider-unavailable", ...authenticated, ...alwaysPossible),
         },
       },
@@ -104,12 +119,36 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
           status: statusNames[p.status],
           ...(p.detail ? { detail: p.detail } : {}),
           slotCount: p.slotCount,
+          ...(p.asOf ? { asOf: timestampDate(p.asOf).toISOString() } : {}),
         })),
         ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
       };
     },
   );
 };
+
+/**
+ * A 200 answer gets a strong ETag (a hash of its body: the same slots give the same body, since a slot id
+ * carries when the provider said it was free, not when it was asked) and may be reused for `maxAgeSeconds`;
+ * `If-None-Match` with it answers 304 (weak comparison, as RFC 9110 says for this header). Written here,
+ * not with @fastify/etag: that one tags and 304s error answers too, and a 304 must never stand in for a 503.
+ * `Vary: Authorization` keeps a shared cache from handing one client's answer to a caller without a key.
+ */
+function reusableFor(maxAgeSeconds: number) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode !== 200 || typeof payload !== "string") return payload;
+    const etag = `"${createHash("sha256").update(payload).digest("base64url").slice(0, 32)}"`;
+    reply.header("etag", etag);
+    reply.header("cache-control", `public, max-age=${maxAgeSeconds}`);
+    reply.header("vary", "authorization");
+    const wanted = request.headers["if-none-match"];
+    if (wanted && (wanted.trim() === "*" || wanted.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag))) {
+      reply.code(304);
+      return "";
+    }
+    return payload;
+  };
+}
 
 function readRange(from: string, to: string) {
   if (datePattern.test(from) || datePattern.test(to)) {
