@@ -15,7 +15,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.spec.ts", "packages/*/src/**/*.spec.ts", "test/architecture/**/*.spec.ts", "test/contracts/**/*.spec.ts"],
+          include: [
+            "src/**/*.spec.ts",
+            "packages/*/src/**/*.spec.ts",
+            "test/architecture/**/*.spec.ts",
+            "test/contracts/**/*.spec.ts",
+            "test/deploy/**/*.spec.ts",
+          ],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
         },
       },
