@@ -11,9 +11,10 @@ import { root } from "./support/repo.js";
  * infra/, read as Terraform reads it (HCL, parsed by @cdktf/hcl2json; no Terraform binary runs
  * here): every module call gives the module only inputs it declares and every input it
  * requires; every environment runs each service of topology.json as an ECS service with its own
- * IAM role (and the reconciler as a scheduled task), with the entry and port topology.json
- * gives it; the table is the one the code creates; and each service's role grants what that
- * service uses and nothing more.
+ * IAM role (and each job as this file says AWS runs it: the reconciler as a scheduled task, the
+ * catalog sync on AWS Batch), with the entry and port topology.json gives it; the patient data
+ * migration is a one-off task; the table is the one the code creates; and each role grants what
+ * its process uses and nothing more.
  */
 type Block = Record<string, unknown>;
 interface Module {
@@ -89,6 +90,9 @@ function resolve(call: Call, argument: string): unknown {
   return (local(call.parent, reference[1]!) as Record<string, unknown> | undefined)?.[reference[2] ?? reference[3]!];
 }
 const callsTo = (calls: Call[], module: string) => calls.filter((c) => c.dir === path.join("infra/modules", module));
+/** Every string in an argument's value (an expression, or a list or map of them), for looking into. */
+const textOf = (value: unknown): string =>
+  typeof value === "string" ? value : value && typeof value === "object" ? Object.values(value).map(textOf).join(" ") : "";
 const platformCall = (name: string) => {
   const call = callsOf(platform).find((c) => c.args.name === name);
   if (!call) throw new Error(`infra/modules/platform runs no ${name}`);
@@ -119,18 +123,40 @@ describe("infra/ (Terraform)", () => {
   });
 
   const services = topology.processes.filter((p) => p.layer !== "simulator");
+
+  /**
+   * How AWS runs each job (a process of topology.json without a port, which npm start runs in a
+   * loop), and the arguments that make one run of it do its work once and exit.
+   */
+  const jobs: Record<string, { module: "scheduled-task" | "batch-job"; arguments: string[] }> = {
+    // A short run every minute: a scheduled ECS task.
+    reconciler: { module: "scheduled-task", arguments: ["--once"] },
+    // Every provider instance's catalog, which may take many minutes: AWS Batch, retried, on a schedule.
+    "catalog-sync": { module: "batch-job", arguments: ["--all"] },
+  };
+  it("says how AWS runs every job of topology.json", () => {
+    expect(Object.keys(jobs).sort()).toEqual(
+      services
+        .filter((s) => s.port === undefined)
+        .map((s) => s.name)
+        .sort(),
+    );
+  });
+
   it.each(environments.flatMap((env) => services.map((spec) => [env, spec.name, spec] as const)))(
     "%s runs %s with its topology entry and port, and a role of its own",
     async (env, name, spec) => {
       const calls = trees.get(env)!;
-      const kind = spec.port === undefined ? "scheduled-task" : "ecs-service";
-      const matching = callsTo(calls, kind).filter((c) => c.args.name === name);
+      const job = spec.port === undefined ? jobs[name] : undefined;
+      const kind = spec.port === undefined ? job?.module : "ecs-service";
+      expect(kind, `${name} is a job: this test's jobs say how AWS runs it`).toBeDefined();
+      const matching = callsTo(calls, kind!).filter((c) => c.args.name === name);
       expect(matching, `${env} has one ${kind} named ${name}`).toHaveLength(1);
       const call = matching[0]!;
       expect(call.args.entry).toBe(spec.entry);
-      if (spec.port === undefined) {
-        // A job: the schedule runs it once per tick.
-        expect(call.args.arguments).toEqual(["--once"]);
+      if (job) {
+        // A job: the schedule starts one run, which does its work once.
+        expect(call.args.arguments).toEqual(job.arguments);
       } else {
         expect(resolve(call, "port")).toBe(spec.port);
       }
@@ -149,9 +175,16 @@ describe("infra/ (Terraform)", () => {
       const all = await resources(module);
       const find = (type: string) => all.flatMap((r) => Object.values(r[type] ?? {}).flat());
       expect(find(spec.port === undefined ? "aws_scheduler_schedule" : "aws_ecs_service")).toHaveLength(1);
-      const [taskDefinition] = find("aws_ecs_task_definition");
-      expect(taskDefinition?.task_role_arn).toBe(interpolation("aws_iam_role.task.arn"));
-      expect(all.some((r) => r.aws_iam_role?.task)).toBe(true);
+      if (kind === "batch-job") {
+        // A Batch job's container runs with the job role (jobRoleArn) of its own module.
+        const [jobDefinition] = find("aws_batch_job_definition");
+        expect(String(jobDefinition?.container_properties)).toMatch(/\bjobRoleArn\s*=\s*aws_iam_role\.job\.arn\b/);
+        expect(all.some((r) => r.aws_iam_role?.job)).toBe(true);
+      } else {
+        const [taskDefinition] = find("aws_ecs_task_definition");
+        expect(taskDefinition?.task_role_arn).toBe(interpolation("aws_iam_role.task.arn"));
+        expect(all.some((r) => r.aws_iam_role?.task)).toBe(true);
+      }
     },
   );
 
@@ -211,45 +244,147 @@ describe("infra/ (Terraform)", () => {
     expect(key!.enable_key_rotation).toBe(true);
   });
 
-  /** What each service's role may do: table actions, keys, secrets. The least each one needs. */
-  const privileges: Record<string, { table: string[]; keys: string[]; secrets: string[] }> = {
-    "catalog-access": { table: ["GetItem", "BatchGetItem", "Query", "BatchWriteItem"], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
-    "booking-access": {
-      table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
-      keys: ["patient_data_key"],
+  /**
+   * What each process's role may do: table actions, keys (and what it does with them), secrets it
+   * is given at start, and secrets it may read on use. The least each one needs, read off its
+   * code: where the code sends a DynamoDB command, a transaction's item actions included (IAM
+   * authorises Put, Update, Delete and ConditionCheck in a TransactWriteItems one by one);
+   * DescribeTable where it prepares the table at start (prepareTable, on AWS only a describe);
+   * the AWS Encryption SDK with a KMS key generates a data key and decrypts it, never kms:Encrypt.
+   */
+  type Privileges = { table: string[]; keys: string[]; secrets: string[] };
+  const patientDataKey = { keys: ["patient_data_key"] };
+  const privileges: Record<string, Privileges> = {
+    "catalog-access": {
+      // The catalog in batches; provider catalogs and their syncs in transactions.
+      table: ["DescribeTable", "GetItem", "BatchGetItem", "Query", "BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem"],
+      keys: [],
       secrets: ["BP_PLATFORM_TOKEN"],
     },
-    "provider-access": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN", "provider credentials"] },
+    "booking-access": {
+      // Its transactions put, update and delete; none makes a condition check of its own.
+      table: ["DescribeTable", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+      ...patientDataKey,
+      secrets: ["BP_PLATFORM_TOKEN"],
+    },
+    "provider-access": {
+      // Provider instances are items: get, query, and transactions that put an instance and update the version stamp.
+      table: ["DescribeTable", "GetItem", "Query", "PutItem", "UpdateItem"],
+      keys: [],
+      secrets: ["BP_PLATFORM_TOKEN", "provider credentials", "onboarded providers' credentials (on use)"],
+    },
     "availability-engine": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN", "BP_SLOT_TOKEN_SECRET"] },
     "reservation-engine": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
     "booking-manager": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN", "BP_PATIENT_ID_SECRET"] },
-    api: { table: ["GetItem", "Query"], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
+    "onboarding-manager": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
+    // It verifies API keys (one GetItem each); listing and making keys is `npm run keys`, not the API.
+    api: { table: ["GetItem"], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
     reconciler: { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
+    "catalog-sync": { table: [], keys: [], secrets: ["BP_PLATFORM_TOKEN"] },
   };
-  it.each(Object.entries(privileges))("lets %s do what it uses and nothing more", (name, expected) => {
-    const call = platformCall(name);
+  /** One-off tasks an operator runs in AWS: what package.json's script runs locally, and what its role may do. */
+  const oneOffs: Record<string, { script: string; arguments: string[] } & Privileges> = {
+    // npm run migrate -- patient-data: scan for reservations, each migrated in one transaction (update it,
+    // put the alias), an item that changed meanwhile read again; the previous id secret only during a rotation.
+    "migrate-patient-data": {
+      script: "migrate",
+      arguments: ["patient-data"],
+      table: ["Scan", "GetItem", "UpdateItem", "PutItem"],
+      ...patientDataKey,
+      secrets: ["BP_PATIENT_ID_SECRET", "BP_PATIENT_ID_SECRET_PREVIOUS (on use)"],
+    },
+  };
+
+  /** What a call to ecs-service, scheduled-task, batch-job or task-definition lets its role do. */
+  async function grantsOf(call: Call) {
     const table = ((call.args.table_actions as string[] | undefined) ?? []).map((action) => action.replace(/^dynamodb:/, ""));
-    expect(table.sort()).toEqual([...expected.table].sort());
-    expect(call.args.table_arn !== undefined).toBe(expected.table.length > 0);
     const keys = ((call.args.kms_key_arns as string[] | undefined) ?? []).map((arn) => /module\.(\w+)\.arn/.exec(arn)?.[1]);
-    expect(keys).toEqual(expected.keys);
-    const secretsExpression = String(call.args.secret_ids ?? "");
+    const taskDefinition = await load("infra/modules/task-definition");
+    const keyActions = (call.args.kms_actions ?? taskDefinition.variable.kms_actions?.[0]?.default) as string[];
+    const given = textOf(call.args.secret_ids);
+    const onUse = textOf(call.args.readable_secret_arns);
     const secrets = [
-      ...(secretsExpression.includes("local.platform_token") ? ["BP_PLATFORM_TOKEN"] : []),
-      ...[...secretsExpression.matchAll(/local\.secrets\["(\w+)"\]/g)].map((m) => m[1]!),
-      ...(secretsExpression.includes("var.provider_credentials") ? ["provider credentials"] : []),
+      ...(given.includes("local.platform_token") ? ["BP_PLATFORM_TOKEN"] : []),
+      ...[...given.matchAll(/local\.secrets\["(\w+)"\]/g)].map((m) => m[1]!),
+      ...(given.includes("var.provider_credentials") ? ["provider credentials"] : []),
+      ...[...onUse.matchAll(/local\.secrets\["(\w+)"\]/g)].map((m) => `${m[1]!} (on use)`),
+      ...(onUse.includes("local.provider_secrets") ? ["onboarded providers' credentials (on use)"] : []),
     ];
-    expect(secrets.sort()).toEqual([...expected.secrets].sort());
+    return { table, hasTable: call.args.table_arn !== undefined, keys, keyActions, secrets };
+  }
+  const expectGrants = async (call: Call, expected: Privileges, entry: string) => {
+    const granted = await grantsOf(call);
+    expect(granted.table.sort()).toEqual([...expected.table].sort());
+    expect(granted.hasTable).toBe(expected.table.length > 0);
+    // On AWS a process describes the table exactly when its entry prepares it at start.
+    const prepares = readFileSync(path.join(root, entry), "utf8").includes("prepareTable(");
+    expect(granted.table.includes("DescribeTable"), `${entry} ${prepares ? "calls" : "does not call"} prepareTable`).toBe(prepares);
+    expect(granted.keys).toEqual(expected.keys);
+    if (expected.keys.length > 0) expect([...granted.keyActions].sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(granted.secrets.sort()).toEqual([...expected.secrets].sort());
+  };
+
+  it.each(Object.entries(privileges))("lets %s do what it uses and nothing more", async (name, expected) => {
+    await expectGrants(platformCall(name), expected, services.find((s) => s.name === name)!.entry);
   });
 
   it("covers every process of topology.json but the simulators in that list", () => {
     expect(Object.keys(privileges).sort()).toEqual(services.map((s) => s.name).sort());
   });
 
+  it("lets provider-access read the secrets onboarded instances name under its environment's prefix, and no others", () => {
+    const environmentPrefix = `booking-platform/${interpolation("var.environment")}`;
+    expect(local(platform, "provider_secret_prefix")).toBe(`${environmentPrefix}/providers/`);
+    const account = interpolation("data.aws_caller_identity.current.account_id");
+    expect(local(platform, "provider_secrets")).toEqual([
+      `arn:${interpolation("data.aws_partition.current.partition")}:secretsmanager:${interpolation("var.region")}:${account}:secret:${interpolation("local.provider_secret_prefix")}*`,
+    ]);
+    // The secrets Terraform makes are booking-platform/<environment>/<NAME>: none of them under that prefix.
+    expect(callsOf(platform).find((c) => c.dir === "infra/modules/secrets")?.args.prefix).toBe(environmentPrefix);
+    expect(String(local(platform, "secret_names"))).not.toMatch(/"providers\//);
+  });
+
+  it.each(Object.entries(oneOffs))(
+    "has %s as a one-off task: the entry its npm script runs, and a role with what it uses",
+    async (name, expected) => {
+      const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+      const compiled = /--entry (\S+)/.exec(packageJson.scripts[expected.script] ?? "")?.[1];
+      expect(compiled, `npm run ${expected.script} names its entry`).toBeDefined();
+      const entry = `src/${compiled!.replace(/\.js$/, ".ts")}`;
+      const call = platformCall(name);
+      // A task definition and its role, and nothing that starts it: an operator does (docs/deployment.md).
+      expect(call.dir).toBe("infra/modules/task-definition");
+      expect(call.args.entry).toBe(entry);
+      expect(call.args.arguments).toEqual(expected.arguments);
+      await expectGrants(call, expected, entry);
+      for (const env of environments) expect(callsTo(trees.get(env)!, "task-definition").map((c) => c.args.name)).toContain(name);
+    },
+  );
+
+  it("runs the patient data migration with what booking access encrypts under, in every environment's outputs", async () => {
+    const call = platformCall("migrate-patient-data");
+    expect(call.args.environment).toMatchObject({
+      DYNAMODB_TABLE: interpolation("module.table.name"),
+      BP_PATIENT_DATA_KEY_ARN: interpolation("module.patient_data_key.arn"),
+    });
+    expect(textOf(platformCall("booking-access").args.environment)).toContain("BP_PATIENT_DATA_KEY_ARN = module.patient_data_key.arn");
+    // Each environment's root hands on what `aws ecs run-task` needs (cluster, task definition, network).
+    for (const env of environments) {
+      const file = path.join(root, "infra/environments", env, "main.tf");
+      const { output } = (await parse(file, readFileSync(file, "utf8"))) as { output?: Record<string, Block[]> };
+      expect(output?.patient_data_migration?.[0]?.value, env).toBe(interpolation("module.platform.patient_data_migration"));
+    }
+    const outputs = await parse("outputs.tf", readFileSync(path.join(root, "infra/modules/platform/outputs.tf"), "utf8"));
+    const value = textOf((outputs as { output: Record<string, Block[]> }).output.patient_data_migration?.[0]?.value);
+    for (const needed of ["aws_ecs_cluster.this.name", "module.patient_data_migration.family", "module.vpc.private_subnets"])
+      expect(value).toContain(needed);
+  });
+
   it("keeps secrets as references: Terraform makes the secrets, never their values", () => {
     for (const module of modules.values()) expect(module.resource.aws_secretsmanager_secret_version, module.dir).toBeUndefined();
     const names = String(local(platform, "secret_names"));
-    for (const name of ["BP_SLOT_TOKEN_SECRET", "BP_PATIENT_ID_SECRET", "BP_PLATFORM_TOKEN"]) expect(names).toContain(`"${name}"`);
+    for (const name of ["BP_SLOT_TOKEN_SECRET", "BP_PATIENT_ID_SECRET", "BP_PATIENT_ID_SECRET_PREVIOUS", "BP_PLATFORM_TOKEN"])
+      expect(names).toContain(`"${name}"`);
     expect(names).toContain("var.provider_credentials");
   });
 

@@ -40,12 +40,11 @@ module "platform" {
   provider_urls        = var.provider_urls
   provider_credentials = ["KLINIKBOKNING_DEMO_API_KEY", "FHIR_UPPSALA_TOKEN"]
   log_retention_days   = 14
-  catalog_sync_entry   = var.catalog_sync_entry
 
   table_deletion_protection = false
-  capacity                  = {
+  capacity = {
     # One task each: Development is for trying a build, not for load.
-    for name in ["catalog-access", "booking-access", "provider-access", "availability-engine", "reservation-engine", "booking-manager", "api"] :
+    for name in ["catalog-access", "booking-access", "provider-access", "availability-engine", "reservation-engine", "booking-manager", "onboarding-manager", "api"] :
     name => { min = 1, max = 2 }
   }
 }
@@ -56,4 +55,9 @@ output "api_url" {
 
 output "secret_arns" {
   value = module.platform.secret_arns
+}
+
+output "patient_data_migration" {
+  description = "What `aws ecs run-task` needs to run the patient data migration (docs/deployment.md)."
+  value       = module.platform.patient_data_migration
 }

@@ -40,10 +40,9 @@ module "platform" {
   provider_urls        = var.provider_urls
   provider_credentials = ["KLINIKBOKNING_DEMO_API_KEY", "FHIR_UPPSALA_TOKEN"]
   log_retention_days   = 365
-  catalog_sync_entry   = var.catalog_sync_entry
 
   table_deletion_protection = true
-  capacity                  = {
+  capacity = {
     "api"                 = { min = 3, max = 12, cpu = 512, memory = 1024 }
     "booking-manager"     = { min = 3, max = 12 }
     "availability-engine" = { min = 3, max = 12 }
@@ -57,4 +56,9 @@ output "api_url" {
 
 output "secret_arns" {
   value = module.platform.secret_arns
+}
+
+output "patient_data_migration" {
+  description = "What `aws ecs run-task` needs to run the patient data migration (docs/deployment.md)."
+  value       = module.platform.patient_data_migration
 }

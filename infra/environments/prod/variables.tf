@@ -28,9 +28,3 @@ variable "provider_urls" {
   type        = map(string)
   default     = {}
 }
-
-variable "catalog_sync_entry" {
-  description = "The catalog sync job's entry in the image, once it exists."
-  type        = string
-  default     = ""
-}

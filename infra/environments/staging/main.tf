@@ -40,10 +40,9 @@ module "platform" {
   provider_urls        = var.provider_urls
   provider_credentials = ["KLINIKBOKNING_DEMO_API_KEY", "FHIR_UPPSALA_TOKEN"]
   log_retention_days   = 30
-  catalog_sync_entry   = var.catalog_sync_entry
 
   table_deletion_protection = true
-  capacity                  = {}  # the defaults: 2 to 6 tasks each, as in Production but smaller
+  capacity                  = {} # the defaults: 2 to 6 tasks each, as in Production but smaller
 }
 
 output "api_url" {
@@ -52,4 +51,9 @@ output "api_url" {
 
 output "secret_arns" {
   value = module.platform.secret_arns
+}
+
+output "patient_data_migration" {
+  description = "What `aws ecs run-task` needs to run the patient data migration (docs/deployment.md)."
+  value       = module.platform.patient_data_migration
 }

@@ -22,6 +22,7 @@ module "task" {
   region               = var.region
   environment          = var.environment
   secret_ids           = var.secret_ids
+  readable_secret_arns = var.readable_secret_arns
   table_arn            = var.table_arn
   table_actions        = var.table_actions
   kms_key_arns         = var.kms_key_arns

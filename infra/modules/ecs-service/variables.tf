@@ -97,6 +97,12 @@ variable "secret_ids" {
   default     = {}
 }
 
+variable "readable_secret_arns" {
+  description = "Secrets it may read on use, beyond secret_ids (see ../task-definition)."
+  type        = list(string)
+  default     = []
+}
+
 variable "table_arn" {
   type    = string
   default = null

@@ -13,3 +13,9 @@ variable "deletion_window_in_days" {
   type        = number
   default     = 30
 }
+
+variable "usable_via" {
+  description = "For a key that encrypts an AWS service's resource: that service's endpoint (kms:ViaService, e.g. dynamodb.eu-north-1.amazonaws.com), through which every principal of the account may use the key. Null for a key only the roles that name it may use (the patient-data key)."
+  type        = string
+  default     = null
+}

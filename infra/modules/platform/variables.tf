@@ -73,7 +73,7 @@ variable "provider_urls" {
 }
 
 variable "provider_credentials" {
-  description = "The environment variables the providers file names for credentials (apiKeyEnv): each becomes a secret only provider-access reads."
+  description = "The environment variables the providers file names for credentials (apiKeyEnv): each becomes a secret only provider-access reads. Instances onboarded later name a secret under booking-platform/<environment>/providers/ instead (no deploy)."
   type        = list(string)
   default     = []
 }
@@ -84,15 +84,10 @@ variable "reconcile_schedule" {
   default     = "rate(1 minute)"
 }
 
-variable "catalog_sync_entry" {
-  description = "The catalog sync job's entry in the image; empty until that job exists, and then no Batch job is made."
-  type        = string
-  default     = ""
-}
-
 variable "catalog_sync_schedule" {
-  type    = string
-  default = "cron(0 3 * * ? *)"
+  description = "When the catalog sync runs (EventBridge Scheduler, UTC): every active provider instance's catalog each time."
+  type        = string
+  default     = "cron(0 3 * * ? *)"
 }
 
 variable "requests_per_five_minutes" {

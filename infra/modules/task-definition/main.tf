@@ -3,6 +3,10 @@
 # beside it that forwards its OTLP traces to X-Ray and its metrics to CloudWatch, its logs in
 # CloudWatch Logs, and a role of its own that may do exactly what this process does:
 # the table actions, keys and secrets its caller names here, and nothing else.
+#
+# Used three ways: by ../ecs-service (a service), by ../scheduled-task (a job on a schedule), and
+# directly by ../platform for a one-off task an operator starts with `aws ecs run-task` (the
+# patient data migration): a task definition and its role, and nothing that runs it.
 terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = ">= 6.0" }
@@ -97,12 +101,13 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # The secrets it is given at start (<NAME>_SECRET_ID), and any it may be pointed at later.
   dynamic "statement" {
-    for_each = length(var.secret_ids) > 0 ? [1] : []
+    for_each = length(var.secret_ids) + length(var.readable_secret_arns) > 0 ? [1] : []
     content {
       sid       = "Secrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = values(var.secret_ids)
+      resources = concat(values(var.secret_ids), var.readable_secret_arns)
     }
   }
 }

@@ -59,6 +59,12 @@ variable "secret_ids" {
   default     = {}
 }
 
+variable "readable_secret_arns" {
+  description = "Secrets it may also read without being given their id at start (ARNs, or ARN patterns ending in *): provider-access's onboarded providers' credentials, the previous patient id secret during a rotation."
+  type        = list(string)
+  default     = []
+}
+
 variable "table_arn" {
   description = "The platform's table, when it uses it."
   type        = string
@@ -78,9 +84,9 @@ variable "kms_key_arns" {
 }
 
 variable "kms_actions" {
-  description = "What it does with kms_key_arns."
+  description = "What it does with kms_key_arns. The AWS Encryption SDK with a KMS generator key (booking-access, the migration) asks KMS for a data key to encrypt and to decrypt it again; it never calls kms:Encrypt."
   type        = list(string)
-  default     = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
+  default     = ["kms:GenerateDataKey", "kms:Decrypt"]
 }
 
 variable "log_retention_days" {
