@@ -12,7 +12,8 @@ import { sourceExists } from "./support/repo.js";
  * docker-compose.yml runs what `npm start` runs. No Docker engine runs here, so this is what
  * checks the file: every process of topology.json is a compose service running the same entry
  * on the same port, with every variable src/host/system-runner.ts gives that process (with
- * Compose DNS names where the runner has 127.0.0.1), and the collector sends traces to a viewer.
+ * Compose DNS names where the runner has 127.0.0.1), booking access's patient data key outlives
+ * its container as npm start's key file does, and the collector sends traces to a viewer.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const topology = loadTopology(path.join(root, "topology.json"));
@@ -21,12 +22,14 @@ interface ComposeService {
   image?: string;
   build?: unknown;
   command?: string[] | string;
+  entrypoint?: string[] | string;
   environment?: Record<string, string | number | boolean | null> | string[];
   volumes?: string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
 }
 const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
 
 const environmentOf = (service: ComposeService): Record<string, string> => {
@@ -73,6 +76,36 @@ describe("docker-compose.yml", () => {
       // The image defaults to production, which refuses the demo secrets compose runs with.
       expect(env.NODE_ENV, spec.name).toBe("development");
     }
+  });
+
+  it("keeps booking access's patient data key on a volume of its own, made once before booking access starts", () => {
+    // npm start makes .data/patient-data.key once and keeps it; here a container's own disk would lose it
+    // with the container, and with it every patient's data stored under it.
+    const bookingAccess = compose.services["booking-access"]!;
+    const env = environmentOf(bookingAccess);
+    expect(env.BP_PATIENT_DATA_KEY_ARN, "a key file, as locally").toBeUndefined();
+    const keyFile = env.BP_PATIENT_DATA_KEY_FILE;
+    expect(keyFile, "booking-access's BP_PATIENT_DATA_KEY_FILE").toMatch(/^\//);
+    const mount = bookingAccess.volumes?.map((volume) => volume.split(":")).find(([, target]) => keyFile!.startsWith(`${target}/`));
+    expect(mount, `a volume holds ${keyFile}`).toBeDefined();
+    const [volume, target] = mount!;
+    expect(compose.volumes?.[volume!], `${volume} is a named volume of this file, not a bind mount`).toBeDefined();
+
+    // One service makes it, on the same volume and path, with the code npm start makes its key with; booking access waits for it.
+    const makers = Object.entries(compose.services).filter(
+      ([name, service]) => name !== "booking-access" && service.volumes?.some((v) => v.split(":")[0] === volume),
+    );
+    expect(makers.map(([name]) => name)).toHaveLength(1);
+    const [makerName, maker] = makers[0]!;
+    expect(maker.volumes?.map((v) => v.split(":").slice(0, 2).join(":"))).toContain(`${volume}:${target}`);
+    expect(environmentOf(maker).BP_PATIENT_DATA_KEY_FILE).toBe(keyFile);
+    const entrypoint = Array.isArray(maker.entrypoint) ? maker.entrypoint : (maker.entrypoint?.split(/\s+/) ?? []);
+    const script = [...entrypoint, ...commandOf(maker)].join(" ");
+    expect(script).toContain("ensurePatientDataKeyFile(");
+    const imported = /"\/app\/(dist\/[^"]+\.js)"/.exec(script)?.[1];
+    expect(imported && sourceExists(imported), `${imported} is a source the build compiles`).toBe(true);
+    const condition = (bookingAccess.depends_on as Record<string, { condition?: string }> | undefined)?.[makerName];
+    expect(condition?.condition).toBe("service_completed_successfully");
   });
 
   it("runs DynamoDB Local where the services look for it", () => {
