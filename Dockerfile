@@ -4,7 +4,7 @@
 #
 #   docker run IMAGE src/access/catalog/server.ts             a service, named as topology.json names it
 #   docker run IMAGE src/client/reconciler/main.ts --once     a job, with its arguments
-#   docker run IMAGE dist/client/catalog-sync/main.js         any compiled entry under dist/
+#   docker run IMAGE dist/client/sync/main.js --all           any compiled entry under dist/
 #
 # Settings come from the environment only (PORT, BP_URL_<SERVICE>, DYNAMODB_*, <NAME>_SECRET_ID …):
 # docker-compose.yml injects them here, ECS task definitions (infra/) in AWS.
