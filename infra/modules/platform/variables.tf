@@ -61,9 +61,9 @@ variable "log_retention_days" {
 }
 
 variable "providers_file" {
-  description = "The provider instances file in the image (BP_PROVIDERS_FILE)."
+  description = "A provider instances file in the image (BP_PROVIDERS_FILE) that seeds an empty table; empty = none. The demo file points at simulators: only a development environment should name it."
   type        = string
-  default     = "config/providers.json"
+  default     = ""
 }
 
 variable "provider_urls" {
