@@ -21,6 +21,7 @@ export default defineConfig({
             "test/architecture/**/*.spec.ts",
             "test/contracts/**/*.spec.ts",
             "test/rpc/**/*.spec.ts",
+            "bench/**/*.spec.ts",
           ],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
         },
