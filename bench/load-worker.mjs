@@ -26,6 +26,9 @@ let partial = 0;
 const okPerItem = new Map();
 
 const providerFailed = /"status":"(timeout|error|circuit-open)"/;
+/** Problem codes of the answers that were not 2xx (problem+json), and the providers' statuses named in them. */
+const problems = {};
+const problemCode = /"code":"([a-z-]+)"/;
 
 const request = {
   method: spec.method ?? "GET",
@@ -39,6 +42,10 @@ const request = {
   },
   onResponse: (status, body, context) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status >= 300) {
+      const code = `${status} ${problemCode.exec(body)?.[1] ?? "?"}${/circuit-open/.test(body) ? " (circuit open)" : /timeout/.test(body) ? " (timeout)" : ""}`;
+      problems[code] = (problems[code] ?? 0) + 1;
+    }
     if (status >= 200 && status < 300) {
       if (spec.countPartial && providerFailed.test(body)) partial++;
       if (spec.countPerItem) okPerItem.set(context.item, (okPerItem.get(context.item) ?? 0) + 1);
@@ -67,6 +74,7 @@ writeFileSync(
     seconds,
     latencies,
     statuses,
+    problems,
     errors: result.errors,
     timeouts: result.timeouts,
     partial,

@@ -50,7 +50,7 @@
  *   npm run bench -- --help                    every option
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -147,6 +147,13 @@ const rateLimits = {
   admin: 100_000_000,
   open: 100_000_000,
 };
+/**
+ * The circuit breaker opens after 5 consecutive faults by default, and stays open 10 s: one row's
+ * overload (the bulkhead refusing, deadlines passing on a busy machine) would then fail the next
+ * row's requests without calling anyone. Raised for the run, as the system tests do; the bulkhead
+ * (10 calls in flight and 20 waiting per instance) and the deadlines stay as npm start has them.
+ */
+const providerResilience = { breakerThreshold: 1_000_000 };
 const benchTreatment = "bench-checkup";
 const patient = { name: "Bench Patient", personalIdentityNumber: "19900101-1239", phone: "0701234567", email: "bench@example.se" };
 const targets = { warmPerSecond: 2000, warmP99Ms: 50, coldOverheadMs: 10, holdsPerSecond: 200, idleBytes: 2 ** 30, readyMs: 8000 };
@@ -180,6 +187,8 @@ function benchCatalogFile(dir: string): string {
   return file;
 }
 
+let systemLogs = 0;
+
 interface Started {
   system: RunningSystem;
   readyMs: number;
@@ -191,6 +200,10 @@ interface Started {
 async function start(options: { env?: Record<string, string>; processEnv?: Record<string, Record<string, string>> } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bp-bench-"));
   const lines: string[] = [];
+  systemLogs += 1;
+  const logFile = path.join(os.tmpdir(), `bp-bench-system-${process.pid}-${systemLogs}.log`);
+  log(`the system's output goes to ${logFile}`);
+  const logStream = createWriteStream(logFile);
   const began = performance.now();
   const system = await startSystem({
     root,
@@ -198,13 +211,14 @@ async function start(options: { env?: Record<string, string>; processEnv?: Recor
     databasePath: path.join(dir, "dynamodb"),
     env: {
       BP_RATE_LIMITS: JSON.stringify(rateLimits),
+      BP_PROVIDER_RESILIENCE: JSON.stringify(providerResilience),
       BP_SEED_CATALOG: benchCatalogFile(dir),
       BP_PATIENT_DATA_KEY_FILE: path.join(dir, "patient-data.key"),
-      LOG_LEVEL: "warn",
       ...options.env,
     },
     processEnv: options.processEnv,
     output: (service, line) => {
+      logStream.write(`${service} | ${line}\n`);
       lines.push(`${service} | ${line}`);
       if (lines.length > 200) lines.shift();
     },
@@ -262,7 +276,7 @@ async function measure(label: string, spec: LoadSpec, note?: string): Promise<Lo
   const window: [number, number] = [began, micros()];
   rows.push({ label, connections: spec.connections, result, note, cpu: cpuBetween(cpuBefore, cpuSeconds(measuredPids)), window });
   log(
-    `  ${formatNumber(result.perSecond)} req/s, p50 ${formatNumber(result.p50)} ms, p99 ${formatNumber(result.p99)} ms, errors ${result.errors}, partial ${result.partial}  ${JSON.stringify(result.statuses)}`,
+    `  ${formatNumber(result.perSecond)} req/s, p50 ${formatNumber(result.p50)} ms, p99 ${formatNumber(result.p99)} ms, errors ${result.errors}, partial ${result.partial}  ${JSON.stringify(result.statuses)}${Object.keys(result.problems).length ? ` ${JSON.stringify(result.problems)}` : ""}`,
   );
   return result;
 }
@@ -538,6 +552,12 @@ function printTable() {
   console.log(`\n${table}`);
 }
 
+/** "(b) warm availability, telemetry on (10% sampled)" → "(b) telemetry on (10% sampled)", "(a) cold availability, …" → "(a) cold". */
+const shortLabel = (label: string) => {
+  const telemetry = /telemetry .*$/.exec(label)?.[0];
+  return telemetry ? `${label.slice(0, 3)} ${telemetry}` : `${label.slice(0, 3)} ${label.slice(4).split(/[ ,]/)[0]}`;
+};
+
 /** CPU milliseconds each process spent per request during a few rows: where a request's time goes, process by process. */
 function printCpuPerRequest(shown: Row[]) {
   const names = Object.keys(shown[0]?.cpu?.byName ?? {});
@@ -545,10 +565,7 @@ function printCpuPerRequest(shown: Row[]) {
   console.log("\nCPU time per request (ms, each process with its children; from /proc, during the row)");
   console.log(
     formatTable(
-      [
-        { header: "process", align: "left" },
-        ...shown.map((row) => ({ header: row.label.slice(0, 3) + row.label.slice(3).split(",")[0]! })),
-      ],
+      [{ header: "process", align: "left" }, ...shown.map((row) => ({ header: shortLabel(row.label) }))],
       [
         ...names.map((name) => [name, ...shown.map((row) => perRequest(row, row.cpu!.byName[name] ?? 0))]),
         ["all together", ...shown.map((row) => perRequest(row, row.cpu!.total))],
@@ -657,6 +674,9 @@ async function main() {
   log(`machine: ${machine()}`);
   await buildDist({ root, log: (line) => log(line) });
   log(`rate limits raised for the run: BP_RATE_LIMITS=${JSON.stringify(rateLimits)} (every client and scope, this system only)`);
+  log(
+    `circuit breakers kept closed for the run: BP_PROVIDER_RESILIENCE=${JSON.stringify(providerResilience)} (bulkheads and deadlines as npm start has them)`,
+  );
   if (flags.profile) {
     await profileRun(flags.profile);
     return;
@@ -671,7 +691,7 @@ async function main() {
 
   console.log(`\nBenchmark of the system as npm start runs it: ${machine()}`);
   console.log(
-    `Simulators ${settings.latencyMs} ms late on every call; warm ${settings.connections} connections, cold ${settings.coldConnections}, holds ${settings.holdConnections}; ${settings.seconds} s per timed row; rate limits raised (BP_RATE_LIMITS); telemetry off unless the row says so.`,
+    `Simulators ${settings.latencyMs} ms late on every call; warm ${settings.connections} connections, cold ${settings.coldConnections}, holds ${settings.holdConnections}; ${settings.seconds} s per timed row; rate limits raised (BP_RATE_LIMITS), circuit breakers kept closed (BP_PROVIDER_RESILIENCE); telemetry off unless the row says so.`,
   );
   printTable();
 
@@ -735,7 +755,14 @@ async function main() {
       ],
     ),
   );
-  printCpuPerRequest(rows.filter((row) => /^\((a|b|c)\)/.test(row.label) && row.cpu && !row.label.includes("telemetry")).slice(0, 4));
+  // The first rows of (a), (b) and (c), and (b) with telemetry: what one request costs each process.
+  const shown = [
+    rows.find((row) => row.label.startsWith("(a)")),
+    rows.find((row) => row.label.startsWith("(b)")),
+    ...rows.filter((row) => row.label.includes("telemetry")),
+    rows.find((row) => row.label.startsWith("(c)")),
+  ].filter((row): row is Row => row?.cpu !== undefined);
+  printCpuPerRequest(shown);
   console.log(`\nThe whole run took ${((performance.now() - began) / 60_000).toFixed(1)} minutes.`);
 }
 

@@ -41,6 +41,8 @@ export interface LoadResult extends LatencySummary {
   seconds: number;
   perSecond: number;
   statuses: Record<string, number>;
+  /** The answers that were not 2xx by status and problem code ("503 provider-unavailable (circuit open)"). */
+  problems: Record<string, number>;
   /** Answers that were not 2xx, and socket errors and timeouts (autocannon's errors). */
   errors: number;
   /** 2xx availability answers in which a provider failed. */
@@ -65,6 +67,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       seconds: number;
       latencies: number[];
       statuses: Record<string, number>;
+      problems: Record<string, number>;
       errors: number;
       timeouts: number;
       partial: number;
@@ -79,6 +82,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       seconds: raw.seconds,
       perSecond: raw.requests / raw.seconds,
       statuses: raw.statuses,
+      problems: raw.problems,
       // autocannon counts a timeout among its errors already.
       errors: notOk + raw.errors,
       partial: raw.partial,
