@@ -10,6 +10,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { exportsTelemetry } from "./telemetry-config.js";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -39,11 +40,11 @@ export interface TelemetryOptions {
  */
 export function startTelemetry(options: TelemetryOptions): NodeSDK | undefined {
   const env = options.env ?? process.env;
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const exporting = exportsTelemetry(env);
   const json = (env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf") === "http/json";
   const spanProcessors = [...(options.spanProcessors ?? [])];
   const metricReaders = [...(options.metricReaders ?? [])];
-  if (endpoint) {
+  if (exporting) {
     // The exporters read the endpoint, headers and timeouts from the standard variables themselves.
     spanProcessors.push(
       new BatchSpanProcessor({ exporter: json ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto(), scheduledDelayMillis: 500 }),
