@@ -7,7 +7,8 @@
  *
  * The spec (bench/lib/load.ts, LoadSpec) names the target, the connections, a duration or a number of
  * requests, and the requests: a list of paths (and bodies) taken in turn by one counter shared by
- * every connection, so that with `amount` equal to the list's length each item is sent exactly once.
+ * every connection, so that with `amount` equal to the list's length each item is sent at most once
+ * (exactly once unless `maxSeconds` stops the load first).
  * The result holds every latency's percentiles (autocannon's own histogram keeps only 2xx), the
  * count per status, socket errors and timeouts, and for availability the answers that were 200 but
  * named a provider that failed.
@@ -63,9 +64,12 @@ const instance = autocannon({
   skipAggregateResult: false,
 });
 instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
+// A fixed number of requests, but not for longer than this: what was not sent by then is not sent.
+const cap = spec.amount && spec.maxSeconds ? setTimeout(() => instance.stop(), spec.maxSeconds * 1000) : undefined;
 
 const started = performance.now();
 const result = await instance;
+clearTimeout(cap);
 const seconds = (performance.now() - started) / 1000;
 writeFileSync(
   resultFile,

@@ -133,7 +133,9 @@ const settings = {
   holdConnections: whole("hold-connections", flags["hold-connections"]),
   seconds: whole("duration", flags.duration ?? (quick ? "4" : "10")),
   portOffset: whole("port-offset", flags["port-offset"]),
-  /** Requests of each cold row: every one a window never asked before. */
+  /** A row with a fixed number of requests (cold, holds) stops after this long all the same. */
+  capSeconds: quick ? 8 : 20,
+  /** Requests of each cold row at most: every one a window never asked before. */
   coldRequests: { day1: quick ? 300 : 1000, day7: quick ? 80 : 200, day30: quick ? 30 : 60, instances: quick ? 150 : 400 },
   holds: quick ? 400 : 2000,
   contendedSlots: quick ? 50 : 100,
@@ -373,6 +375,7 @@ async function mainRun() {
       url: api,
       connections: settings.coldConnections,
       amount: settings.coldRequests.day1,
+      maxSeconds: settings.capSeconds,
       headers,
       countPartial: true,
       items: coldWindows(cursor, settings.coldRequests.day1, 1, "dental-checkup"),
@@ -406,6 +409,7 @@ async function mainRun() {
         url: api,
         connections: settings.holdConnections,
         amount: holdSlots.length,
+        maxSeconds: settings.capSeconds,
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
         idempotencyKeyPrefix: `bench-hold-${Date.now()}`,
@@ -446,6 +450,7 @@ async function mainRun() {
           url: api,
           connections: settings.coldConnections,
           amount: days === 7 ? settings.coldRequests.day7 : settings.coldRequests.day30,
+          maxSeconds: scaled.seconds * 2,
           headers,
           countPartial: true,
           items: coldWindows(cursor, days === 7 ? settings.coldRequests.day7 : settings.coldRequests.day30, days, "dental-checkup"),
@@ -468,6 +473,7 @@ async function mainRun() {
           url: api,
           connections: settings.coldConnections,
           amount: settings.coldRequests.instances,
+          maxSeconds: scaled.seconds * 2,
           headers,
           countPartial: true,
           items: coldWindows(instanceCursor, settings.coldRequests.instances, 1, benchTreatment),
@@ -589,6 +595,7 @@ async function profileRun(service: string) {
         url: started.system.apiUrl,
         connections: settings.holdConnections,
         amount: slots.length,
+        maxSeconds: settings.capSeconds,
         method: "POST",
         headers: { ...started.headers, "content-type": "application/json" },
         idempotencyKeyPrefix: `bench-profile-${Date.now()}`,
@@ -601,7 +608,9 @@ async function profileRun(service: string) {
       result = await measure(`(${load === "cold" ? "a" : "b"}) ${load} availability while profiling`, {
         url: started.system.apiUrl,
         connections: load === "cold" ? settings.coldConnections : settings.connections,
-        ...(load === "cold" ? { amount: settings.coldRequests.day1 } : { durationSeconds: settings.seconds }),
+        ...(load === "cold"
+          ? { amount: settings.coldRequests.day1, maxSeconds: settings.capSeconds }
+          : { durationSeconds: settings.seconds }),
         headers: started.headers,
         countPartial: true,
         items:

@@ -20,8 +20,10 @@ export interface LoadSpec {
   connections: number;
   /** Either a duration … */
   durationSeconds?: number;
-  /** … or exactly this many requests. */
+  /** … or exactly this many requests … */
   amount?: number;
+  /** … but for no longer than this. */
+  maxSeconds?: number;
   method?: "GET" | "POST";
   headers?: Record<string, string>;
   items: LoadItem[];
