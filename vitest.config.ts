@@ -26,6 +26,7 @@ export default defineConfig({
             "test/contracts/**/*.spec.ts",
             "test/rpc/**/*.spec.ts",
             "test/deploy/**/*.spec.ts",
+            "bench/**/*.spec.ts",
           ],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
         },

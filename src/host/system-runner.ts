@@ -25,6 +25,8 @@ export interface StartSystemOptions {
   databasePath?: string;
   /** Extra environment for every process (tests use it to shorten deadlines). */
   env?: Record<string, string>;
+  /** Extra environment for one process by name, after everything else (the bench profiles one with NODE_OPTIONS=--cpu-prof). */
+  processEnv?: Record<string, Record<string, string>>;
   /** Send every service's traces and metrics to this OTLP/HTTP JSON endpoint. */
   otlpEndpoint?: string;
   /** Where each process's output lines go, prefixed with its name. */
@@ -190,7 +192,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     const telemetry = spec.layer === "simulator" ? [] : ["--import", compiledFile(options.root, telemetryRegistration)];
     const child = spawn(process.execPath, [...nodeFlags, ...telemetry, script], {
       cwd: options.root,
-      env: { ...env, ...processEnvironment(spec, port) },
+      env: { ...env, ...processEnvironment(spec, port), ...options.processEnv?.[spec.name] },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const entry: Running = {
