@@ -78,6 +78,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     connectionTimeout: limits.connectionTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     maxParamLength: limits.maxParamLength,
+    // One access line per request (the onResponse hook below), not Fastify's two: a profile under load
+    // showed writing log lines at about a third of the API's CPU.
+    disableRequestLogging: true,
     // Node checks request timeouts every 30 s by default: a slow client would hold on for up to that much longer.
     http: { connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs / 4) },
     clientErrorHandler,
@@ -88,6 +91,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
 
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.info(
+      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      "request completed",
+    );
+    done();
+  });
   // Every request's deadline, carried through every service it reaches.
   app.addHook("onRequest", (_request, reply, done) => withDeadline(limits.requestDeadlineMs, () => done(), signalOf(reply)));
   registerProblemDetails(app, options.onUndeclaredProblem);
