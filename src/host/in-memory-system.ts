@@ -42,7 +42,7 @@ export interface InMemorySystemOptions {
   patientDataKeyFile: string;
   holdSeconds?: number;
   providerTimeoutMs?: number;
-  /** How old a cached availability answer may be (provider access); 0 turns the cache off. */
+  /** How old a cached availability answer may be (provider access); 0 turns caching off, the API's answers included. */
   availabilityCacheSeconds?: number;
   providerDeadlineMs?: number;
   now?: () => Date;
@@ -186,6 +186,8 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       open: 1e6,
     },
     logger: false,
+    // Caching off below (availabilityCacheSeconds: 0) means off here too: every search reaches the providers.
+    ...(options.availabilityCacheSeconds === 0 ? { availabilityMaxAgeSeconds: 0 } : {}),
     onUndeclaredProblem: (operation, problem) => undeclaredProblems.push(`${operation}: ${problem}`),
   });
   return {

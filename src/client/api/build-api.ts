@@ -11,6 +11,7 @@ import { adminSchemas } from "./admin-schemas.js";
 import { type AuthenticationOptions, registerAuthentication } from "./auth/authenticate.js";
 import { securityScheme, securitySchemeName } from "./auth/security.js";
 import type { BookingManagerClient } from "./booking-manager-client.js";
+import { createAvailabilityAnswers } from "./caching/availability-answers.js";
 import { clientErrorHandler, httpLimits } from "./limits/http-limits.js";
 import { registerRateLimits } from "./limits/rate-limits.js";
 import type { OnboardingManagerClient } from "./onboarding-manager-client.js";
@@ -166,11 +167,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         () => false,
       ));
   await app.register(catalogRoutes, { bookingManager });
-  await app.register(availabilityRoutes, {
-    bookingManager,
-    maxAgeSeconds: options.availabilityMaxAgeSeconds,
+  const maxAgeSeconds = options.availabilityMaxAgeSeconds ?? 5;
+  // Search answers are kept here as long as a CDN may keep them; this process's own reservations drop them.
+  const answers = createAvailabilityAnswers({ maxAgeMs: maxAgeSeconds * 1000 });
+  await app.register(availabilityRoutes, { bookingManager, answers, maxAgeSeconds });
+  // An operator's change through the admin API (a provider paused, codes mapped, a sync) may change any search.
+  // (onSend: before the answer leaves, so that the operator's next search cannot overtake it.)
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.method !== "GET" && request.url.startsWith("/v1/admin/") && reply.statusCode < 400) answers.forgetAll();
+    return payload;
   });
-  await app.register(reservationRoutes, { bookingManager });
+  await app.register(reservationRoutes, { bookingManager, answers });
   await app.register(adminRoutes, {
     onboardingManager:
       options.onboardingManager ??

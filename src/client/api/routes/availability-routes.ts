@@ -7,6 +7,7 @@ import { Type } from "typebox";
 import { ProviderStatus, TimeWindowSchema } from "../../../contracts/v1/booking_pb.js";
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
+import type { AvailabilityAnswers } from "../caching/availability-answers.js";
 import { validationProblem } from "../problems/problem-details.js";
 import { alwaysPossible, authenticated, idString, limited, ProviderOutcomeSchema, problemResponses, ref, SlotSchema } from "../schemas.js";
 
@@ -22,10 +23,12 @@ const statusNames: Record<ProviderStatus, "ok" | "timeout" | "error" | "circuit-
   [ProviderStatus.CIRCUIT_OPEN]: "circuit-open",
 };
 
-export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient; maxAgeSeconds?: number }> = async (
-  app,
-  { bookingManager, maxAgeSeconds = 5 },
-) => {
+export const availabilityRoutes: FastifyPluginAsyncTypebox<{
+  bookingManager: BookingManagerClient;
+  /** What this process keeps of its answers (caching/availability-answers.ts); shared with the reservation routes. */
+  answers: AvailabilityAnswers;
+  maxAgeSeconds?: number;
+}> = async (app, { bookingManager, answers, maxAgeSeconds = 5 }) => {
   // Availability holds no personal data and is the same for every client: a CDN or the client may reuse it briefly.
   app.addHook("onSend", reusableFor(maxAgeSeconds));
   app.get(
@@ -84,45 +87,66 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { treatment, from, to, pageSize, pageToken } = request.query;
-      const clinicIds = (request.query.clinic ?? [])
-        .flatMap((c) => c.split(","))
-        .map((c) => c.trim())
-        .filter(Boolean);
+      const clinicIds = [
+        ...new Set(
+          (request.query.clinic ?? [])
+            .flatMap((c) => c.split(","))
+            .map((c) => c.trim())
+            .filter(Boolean),
+        ),
+      ].sort();
       const range = readRange(from, to);
-      const result = await bookingManager.searchAvailability({
-        treatmentId: treatment,
-        clinicIds,
-        pageSize: pageSize ?? 20,
-        pageToken: pageToken ?? "",
-        ...range,
-      });
-      return {
-        items: result.slots.map((slot) => ({
-          slotId: slot.slotId,
-          clinicId: slot.clinicId,
-          treatmentId: slot.treatmentId,
-          start: timestampDate(slot.start!).toISOString(),
-          end: timestampDate(slot.end!).toISOString(),
-          localStart: slot.localStart,
-          localEnd: slot.localEnd,
-          timeZone: slot.timeZone,
-          practitionerName: slot.practitionerName,
-          providerInstanceId: slot.providerInstanceId,
-          ...(slot.bookingLink ? { bookingLink: slot.bookingLink } : {}),
-          ...(slot.bookingPhone ? { bookingPhone: slot.bookingPhone } : {}),
-          ...(slot.remainingCapacity !== undefined ? { remainingCapacity: slot.remainingCapacity } : {}),
-        })),
-        providers: result.providers.map((p) => ({
-          providerInstanceId: p.providerInstanceId,
-          status: statusNames[p.status],
-          ...(p.detail ? { detail: p.detail } : {}),
-          slotCount: p.slotCount,
-          ...(p.asOf ? { asOf: timestampDate(p.asOf).toISOString() } : {}),
-        })),
-        ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
-      };
+      const answer = await answers.answer(
+        { treatmentId: treatment, rest: JSON.stringify([clinicIds, from, to, pageSize ?? 20, pageToken ?? ""]) },
+        async () => {
+          const payload = String(reply.serialize(await search()));
+          return { payload, etag: etagOf(payload) };
+        },
+        /no-cache/i.test(request.headers["cache-control"] ?? ""),
+      );
+      // How long ago it was made, so that a cache after us keeps it only for what is left of max-age (RFC 9111).
+      reply.header("age", String(Math.floor((Date.now() - answer.madeAt) / 1000)));
+      reply.header("etag", answer.etag);
+      // Already serialized by the route's serializer when it was made: sent as it is.
+      // (Typed as the body object; a string is what Fastify sends untouched.)
+      return reply.type("application/json; charset=utf-8").send(answer.payload as never);
+
+      async function search() {
+        const result = await bookingManager.searchAvailability({
+          treatmentId: treatment,
+          clinicIds,
+          pageSize: pageSize ?? 20,
+          pageToken: pageToken ?? "",
+          ...range,
+        });
+        return {
+          items: result.slots.map((slot) => ({
+            slotId: slot.slotId,
+            clinicId: slot.clinicId,
+            treatmentId: slot.treatmentId,
+            start: timestampDate(slot.start!).toISOString(),
+            end: timestampDate(slot.end!).toISOString(),
+            localStart: slot.localStart,
+            localEnd: slot.localEnd,
+            timeZone: slot.timeZone,
+            practitionerName: slot.practitionerName,
+            providerInstanceId: slot.providerInstanceId,
+            ...(slot.bookingLink ? { bookingLink: slot.bookingLink } : {}),
+            ...(slot.bookingPhone ? { bookingPhone: slot.bookingPhone } : {}),
+            ...(slot.remainingCapacity !== undefined ? { remainingCapacity: slot.remainingCapacity } : {}),
+          })),
+          providers: result.providers.map((p) => ({
+            providerInstanceId: p.providerInstanceId,
+            status: statusNames[p.status],
+            ...(p.detail ? { detail: p.detail } : {}),
+            slotCount: p.slotCount,
+            ...(p.asOf ? { asOf: timestampDate(p.asOf).toISOString() } : {}),
+          })),
+          ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
+        };
+      }
     },
   );
 };
@@ -137,7 +161,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Boo
 function reusableFor(maxAgeSeconds: number) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode !== 200 || typeof payload !== "string") return payload;
-    const etag = `"${createHash("sha256").update(payload).digest("base64url").slice(0, 32)}"`;
+    const etag = String(reply.getHeader("etag") ?? etagOf(payload));
     reply.header("etag", etag);
     reply.header("cache-control", `public, max-age=${maxAgeSeconds}`);
     reply.header("vary", "authorization");
@@ -148,6 +172,10 @@ function reusableFor(maxAgeSeconds: number) {
     }
     return payload;
   };
+}
+
+function etagOf(payload: string): string {
+  return `"${createHash("sha256").update(payload).digest("base64url").slice(0, 32)}"`;
 }
 
 function readRange(from: string, to: string) {
