@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -10,6 +11,9 @@ import { defineConfig } from "vitest/config";
  *   through the typed client (test/system, packages/client/test).
  */
 export default defineConfig({
+  // The typed client from its sources, as tsconfig.json's `paths` says: its package exports only
+  // the compiled dist/, which exists once it is built for packing.
+  resolve: { alias: { "@booking-platform/client": fileURLToPath(new URL("./packages/client/src/index.ts", import.meta.url)) } },
   test: {
     projects: [
       {
@@ -21,6 +25,8 @@ export default defineConfig({
             "test/architecture/**/*.spec.ts",
             "test/contracts/**/*.spec.ts",
             "test/rpc/**/*.spec.ts",
+            "test/deploy/**/*.spec.ts",
+            "bench/**/*.spec.ts",
           ],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
         },

@@ -68,7 +68,14 @@ export function viteConfig(root) {
     clearScreen: false,
     // Preact's JSX, compiled by Vite's own transformer (no Babel preset needed).
     oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
-    resolve: { alias: { react: "preact/compat", "react-dom": "preact/compat" } },
+    resolve: {
+      alias: {
+        react: "preact/compat",
+        "react-dom": "preact/compat",
+        // The typed client from its source: no build of packages/client (or workspace link) needed first.
+        "@booking-platform/client": path.join(root, "packages", "client", "src", "index.ts"),
+      },
+    },
     build: {
       outDir: output,
       emptyOutDir: true,

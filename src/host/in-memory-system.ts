@@ -42,6 +42,8 @@ export interface InMemorySystemOptions {
   patientDataKeyFile: string;
   holdSeconds?: number;
   providerTimeoutMs?: number;
+  /** How old a cached availability answer may be (provider access); 0 turns caching off, the API's answers included. */
+  availabilityCacheSeconds?: number;
   providerDeadlineMs?: number;
   now?: () => Date;
   /** OAuth2 client-credential tokens accepted beside API keys. */
@@ -119,6 +121,8 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
         adapters: adapterRegistry,
         timeoutMs: options.providerTimeoutMs,
         log: createLogger("provider-access", { level: process.env.LOG_LEVEL ?? "silent" }),
+        availabilityCacheSeconds: options.availabilityCacheSeconds,
+        now: options.now ? () => options.now!().getTime() : undefined,
       }),
     ),
   );
@@ -182,6 +186,8 @@ export async function composeInMemorySystem(options: InMemorySystemOptions) {
       open: 1e6,
     },
     logger: false,
+    // Caching off below (availabilityCacheSeconds: 0) means off here too: every search reaches the providers.
+    ...(options.availabilityCacheSeconds === 0 ? { availabilityMaxAgeSeconds: 0 } : {}),
     onUndeclaredProblem: (operation, problem) => undeclaredProblems.push(`${operation}: ${problem}`),
   });
   return {

@@ -11,7 +11,7 @@ import { startDynamoDbLocal } from "../utilities/dynamodb/dynamodb-local.js";
 import { ensureTable } from "../utilities/dynamodb/table-design.js";
 import { createApiKeyStore } from "../utilities/security/api-key-store.js";
 import { scopes } from "../utilities/security/api-keys.js";
-import { loadTopology, type ProcessSpec, startOrder } from "./topology.js";
+import { loadTopology, type ProcessSpec, startOrder, type Topology } from "./topology.js";
 
 export interface StartSystemOptions {
   /** Repository root: entries and config paths in the topology are relative to it. */
@@ -25,6 +25,8 @@ export interface StartSystemOptions {
   databasePath?: string;
   /** Extra environment for every process (tests use it to shorten deadlines). */
   env?: Record<string, string>;
+  /** Extra environment for one process by name, after everything else (the bench profiles one with NODE_OPTIONS=--cpu-prof). */
+  processEnv?: Record<string, Record<string, string>>;
   /** Send every service's traces and metrics to this OTLP/HTTP JSON endpoint. */
   otlpEndpoint?: string;
   /** Where each process's output lines go, prefixed with its name. */
@@ -55,6 +57,39 @@ export class ServiceStartError extends Error {
   ) {
     super(`${service} could not start: ${reason}`);
   }
+}
+
+/**
+ * What every process of the system is given beyond the host's own environment: the topology's
+ * settings, where DynamoDB is, and where every other process listens (`BP_URL_<NAME>`, and
+ * `BP_PROVIDER_URL_<INSTANCE>` for the provider instances a simulator stands in for).
+ * docker-compose.yml gives its containers the same (test/deploy checks it against this).
+ */
+export function systemEnvironment(
+  topology: Topology,
+  where: { urls: Record<string, string>; dynamodbEndpoint: string; hostEnv?: NodeJS.ProcessEnv },
+): Record<string, string> {
+  const hostEnv = where.hostEnv ?? process.env;
+  const env: Record<string, string> = {
+    ...topology.env,
+    DYNAMODB_ENDPOINT: where.dynamodbEndpoint,
+    DYNAMODB_TABLE: topology.dynamodb.table,
+    AWS_REGION: topology.dynamodb.region,
+    AWS_ACCESS_KEY_ID: hostEnv.AWS_ACCESS_KEY_ID ?? "local",
+    AWS_SECRET_ACCESS_KEY: hostEnv.AWS_SECRET_ACCESS_KEY ?? "local",
+  };
+  for (const spec of topology.processes) {
+    const url = where.urls[spec.name];
+    if (!url) continue;
+    env[envVarForService(spec.name)] = url;
+    for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = url;
+  }
+  return env;
+}
+
+/** What one process is given on top of systemEnvironment: its own settings, its name for telemetry, and its port. */
+export function processEnvironment(spec: ProcessSpec, port: number | undefined): Record<string, string> {
+  return { ...spec.env, OTEL_SERVICE_NAME: spec.name, ...(port === undefined ? {} : { PORT: String(port) }) };
 }
 
 /** Loaded with `--import` before a service's own code (not a simulator's). */
@@ -113,23 +148,12 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...topology.env,
-    DYNAMODB_ENDPOINT: dynamodb.endpoint,
-    DYNAMODB_TABLE: topology.dynamodb.table,
-    AWS_REGION: topology.dynamodb.region,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    ...systemEnvironment(topology, { urls, dynamodbEndpoint: dynamodb.endpoint }),
     ...(options.otlpEndpoint
       ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_METRIC_EXPORT_INTERVAL: "5000" }
       : {}),
     ...options.env,
   };
-  for (const spec of topology.processes) {
-    const url = urls[spec.name];
-    if (!url) continue;
-    env[envVarForService(spec.name)] = url;
-    for (const instance of spec.serves ?? []) env[providerUrlVariable(instance)] = url;
-  }
 
   // Outside AWS booking access encrypts patient data under a key file: the first start makes one (.data/patient-data.key).
   if (!env.BP_PATIENT_DATA_KEY_ARN) {
@@ -168,7 +192,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     const telemetry = spec.layer === "simulator" ? [] : ["--import", compiledFile(options.root, telemetryRegistration)];
     const child = spawn(process.execPath, [...nodeFlags, ...telemetry, script], {
       cwd: options.root,
-      env: { ...env, ...spec.env, OTEL_SERVICE_NAME: spec.name, ...(port === undefined ? {} : { PORT: String(port) }) },
+      env: { ...env, ...processEnvironment(spec, port), ...options.processEnv?.[spec.name] },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const entry: Running = {

@@ -22,6 +22,8 @@ describe("a search across several providers", () => {
   beforeAll(async () => {
     north = await startKlinikbokningSimulator({ apiKey: "k" });
     demo = await startDemoSystem({
+      // Every search here must reach the providers: this file is about how their failures show, not the cache.
+      availabilityCacheSeconds: 0,
       moreProviders: [
         {
           id: "klinikbokning-north",

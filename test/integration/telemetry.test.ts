@@ -49,7 +49,7 @@ describe("telemetry of a reservation, all services in one process", () => {
   });
   afterAll(async () => {
     await demo.close();
-    await sdk.shutdown();
+    await sdk?.shutdown();
   });
 
   it("is one trace spanning the API, the manager, both engines and every resource access", () => {

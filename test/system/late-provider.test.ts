@@ -64,6 +64,8 @@ describe("a provider that answers after our deadline", () => {
     const [instance, providerSlotId] = JSON.parse(Buffer.from(slot.slotId.split(".")[0]!, "base64url").toString()) as string[];
     return `${instance}/${providerSlotId}`;
   };
+  const holdsReceived = async () =>
+    ((await (await fetch(`${simulator}/__admin/calls`)).json()) as Record<string, number>)["POST /api/v2/holds"] ?? 0;
   async function liveBookingsAtProvider(reference: string) {
     const response = await fetch(`${simulator}/api/v2/bookings?pageSize=200`, { headers: { "x-api-key": "demo-key" } });
     const { data } = (await response.json()) as { data: Array<{ externalReference: string; status: string }> };
@@ -72,6 +74,7 @@ describe("a provider that answers after our deadline", () => {
 
   it("cancels the hold the provider made after we released the slot, and offers the slot again", async () => {
     const slot = (await offered())[0]!;
+    const holdsBefore = await holdsReceived();
     // The provider takes 8 s for this one hold (past our 3 s deadline), then takes it anyway.
     await fetch(`${simulator}/__admin/faults`, {
       method: "POST",
@@ -82,8 +85,9 @@ describe("a provider that answers after our deadline", () => {
       params: { header: { "idempotency-key": `late-${Date.now()}` } },
       body: { slotId: slot.slotId, treatmentId: slot.treatmentId, patient },
     });
-    await sleep(500);
-    // Only the hold already on its way is slow; the reconciler's own calls are answered at once.
+    // Only the hold already on its way is slow; the reconciler's own calls are answered at once. So the fault is
+    // lifted once the simulator has the hold (it counts the calls it gets), however long a busy machine takes to send it.
+    for (let i = 0; i < 100 && (await holdsReceived()) === holdsBefore; i++) await sleep(50);
     await fetch(`${simulator}/__admin/faults`, { method: "DELETE" });
     const answer = await attempt;
     expect(answer.response.status).toBe(202);

@@ -95,7 +95,9 @@ describe("onboarding a clinic chain without a deploy", () => {
     const { data: found } = await vaarden.GET("/v1/availability", {
       params: { query: { treatment: "dental-checkup", clinic: ["norrland-uppsala"], from: day, to: day, pageSize: 5 } },
     });
-    expect(found?.providers).toEqual([{ providerInstanceId: "fhir-norrland", status: "ok", slotCount: expect.any(Number) }]);
+    expect(found?.providers).toEqual([
+      { providerInstanceId: "fhir-norrland", status: "ok", slotCount: expect.any(Number), asOf: expect.any(String) },
+    ]);
     expect(found!.items.length).toBeGreaterThan(0);
     let reserved: { id: string; status: string } | undefined;
     for (const slot of found!.items) {

@@ -10,9 +10,13 @@ const client = createBookingClient({ baseUrl: system.apiUrl, headers: { authoriz
 const simulator = system.urls["klinikbokning-simulator"]!;
 
 /** The next Monday at least a week ahead, as a Stockholm calendar date. */
-function upcomingMonday(): string {
+/**
+ * A Monday at least a week ahead; `weeksLater` moves it further. A test that makes a provider fail searches a
+ * week of its own: a week searched before is answered from provider access's cache, as it should be.
+ */
+function upcomingMonday(weeksLater = 0): string {
   const day = new Date();
-  day.setUTCDate(day.getUTCDate() + 7);
+  day.setUTCDate(day.getUTCDate() + 7 + 7 * weeksLater);
   while (day.getUTCDay() !== 1) day.setUTCDate(day.getUTCDate() + 1);
   return day.toISOString().slice(0, 10);
 }
@@ -118,7 +122,7 @@ describe("the whole system, every service its own process", () => {
 
   it("still shows the other provider's times when one is down, with its status", async () => {
     await injectFault({ failWithStatus: 503 });
-    const monday = upcomingMonday();
+    const monday = upcomingMonday(1);
     const { data, response } = await client.GET("/v1/availability", {
       params: { query: { treatment: "dental-checkup", from: monday, to: monday } },
     });
@@ -132,7 +136,7 @@ describe("the whole system, every service its own process", () => {
 
   it("says which provider failed when the only one offering a treatment is down, instead of a 500", async () => {
     await injectFault({ failWithStatus: 503 });
-    const monday = upcomingMonday();
+    const monday = upcomingMonday(2);
     const { error, response } = await client.GET("/v1/availability", {
       params: { query: { treatment: "flu-vaccination", from: monday, to: monday } },
     });
@@ -143,7 +147,7 @@ describe("the whole system, every service its own process", () => {
 
   it("says which provider timed out when the provider hangs", async () => {
     await injectFault({ hang: true });
-    const monday = upcomingMonday();
+    const monday = upcomingMonday(3);
     const { error, response } = await client.GET("/v1/availability", {
       params: { query: { treatment: "flu-vaccination", from: monday, to: monday } },
     });

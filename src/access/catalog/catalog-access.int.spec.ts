@@ -112,3 +112,61 @@ describe("the catalog in DynamoDB", () => {
     ).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("Mars/Olympus") });
   });
 });
+
+/**
+ * The catalog is read on every search, so each catalog access process holds
+ * it in memory: two processes on one table, counting what each sends to
+ * DynamoDB.
+ */
+describe("the catalog in memory", () => {
+  let table: Awaited<ReturnType<typeof createTestTable>>;
+  const sent = { writer: 0, reader: 0 };
+  const processOn = (who: keyof typeof sent, catalogCheckMs: number) => {
+    const send = table.documents.send.bind(table.documents) as (...args: unknown[]) => Promise<unknown>;
+    const counting = new Proxy(table.documents, {
+      get: (target, property, receiver) =>
+        property === "send"
+          ? (...args: unknown[]) => {
+              sent[who]++;
+              return send(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const impl = createCatalogAccess({ documents: counting, tableName: table.tableName, catalogCheckMs });
+    return createClient(
+      CatalogAccessService,
+      createRouterTransport(({ service }) => service(CatalogAccessService, impl)),
+    );
+  };
+
+  beforeAll(async () => {
+    table = await createTestTable(inject("dynamodbEndpoint"));
+  });
+  afterAll(() => table.drop());
+
+  it("answers a thousand searches from memory, reading one item a second at most, and sees another process's change within that", async () => {
+    const writer = processOn("writer", 60_000);
+    const reader = processOn("reader", 300);
+    await seedCatalogIfEmpty(writer, demoCatalog);
+    expect((await reader.findOfferings({ treatmentId: "flu-vaccination" })).offerings.map((o) => o.clinicId)).toEqual([
+      "goteborg-clinic",
+      "sodermalm-clinic",
+    ]);
+    const before = sent.reader;
+    for (let i = 0; i < 1000; i++) await reader.findOfferings({ treatmentId: "dental-checkup" });
+    // At most one stamp read per 300 ms of the loop, and no reload: the catalog did not change.
+    expect(sent.reader - before).toBeLessThan(20);
+
+    // The writer renames a clinic.
+    await writer.recordCatalog({
+      clinics: [
+        create(ClinicSchema, { id: "goteborg-clinic", name: "Klinik Avenyn", timeZone: "Europe/Stockholm", providerInstanceId: "kb" }),
+      ],
+    });
+    // Its own process sees its write at once ...
+    expect((await writer.listClinics({})).clinics.find((c) => c.id === "goteborg-clinic")?.name).toBe("Klinik Avenyn");
+    // ... the other within its bound.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await reader.listClinics({})).clinics.find((c) => c.id === "goteborg-clinic")?.name).toBe("Klinik Avenyn");
+  });
+});

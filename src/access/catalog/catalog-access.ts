@@ -9,9 +9,10 @@ import {
   type Treatment,
   TreatmentSchema,
 } from "../../contracts/v1/booking_pb.js";
-import { getAll, putAll, queryAll } from "../../utilities/dynamodb/batch.js";
-import { gsi1 } from "../../utilities/dynamodb/table-design.js";
+import { getAll, putAll } from "../../utilities/dynamodb/batch.js";
 import { ErrorReason, platformError } from "../../utilities/errors/platform-error.js";
+import type { Logger } from "../../utilities/logging/logger.js";
+import { createCatalogSnapshots } from "./private/catalog-snapshot.js";
 import { createCatalogSyncs } from "./private/catalog-syncs.js";
 import { createProviderCatalog } from "./private/provider-catalog.js";
 import {
@@ -21,6 +22,7 @@ import {
   ListCatalogSyncsResponseSchema,
   ListClinicsResponseSchema,
   ListTreatmentsResponseSchema,
+  type RecordCatalogRequest,
   RecordCatalogResponseSchema,
   WithdrawInstanceResponseSchema,
 } from "./v1/catalog_access_pb.js";
@@ -48,13 +50,15 @@ import {
  * | withdrawn (retired)       | PCATALOG#<instance>  | WITHDRAWN             |                     |                      |
  * | sync run                  | SYNC#<syncId>        | SYNC                  | SYNCS#<instance>    | <startedAt>#<syncId> |
  *
+ * | catalog version stamp     | CATALOG#VERSION      | VERSION               |                     |                      |
+ *
  * Access patterns:
- * 1. list treatments                    Query pk = CATALOG#TREATMENT
- * 2. list clinics                       Query pk = CATALOG#CLINIC
- * 3. offerings of a treatment           Query pk = TREATMENT#<id>, sk begins_with OFFERING#
- * 4. every offering (which treatments   Query gsi1 gsi1pk = CATALOG#OFFERING
- *    each clinic offers; an instance's
- *    offerings)
+ * 0. is the catalog in memory current?  GetItem CATALOG#VERSION (consistent), at most once a second per process
+ *                                       (private/catalog-snapshot.ts); every catalog write bumps it (ADD version 1)
+ * 1. list treatments                    Query pk = CATALOG#TREATMENT (consistent), when the stamp moved
+ * 2. list clinics                       Query pk = CATALOG#CLINIC (consistent), when the stamp moved
+ * 3. offerings of a treatment           Query pk = TREATMENT#<id> (consistent), each treatment, when the stamp moved
+ * 4. every offering of an instance      Query gsi1 gsi1pk = CATALOG#OFFERING (deriving a synced instance's offerings)
  * 5. a clinic / treatment by id         GetItem / BatchGetItem on pk + sk
  * 6. an instance's catalog, mappings    Query pk = PCATALOG#<instance> (consistent)
  *    and unfinished sync
@@ -81,44 +85,50 @@ const offeringKey = (treatmentId: string, clinicId: string) => ({ pk: `TREATMENT
 export interface CatalogAccessDeps {
   documents: DynamoDBDocumentClient;
   tableName: string;
+  /** How stale another process's change to the catalog may be seen here (the catalog is held in memory); default 1 s. */
+  catalogCheckMs?: number;
+  log?: Pick<Logger, "warn">;
 }
 
-export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps): ServiceImpl<typeof CatalogAccessService> {
+export function createCatalogAccess({
+  documents,
+  tableName,
+  catalogCheckMs,
+  log,
+}: CatalogAccessDeps): ServiceImpl<typeof CatalogAccessService> {
   const providerCatalogs = createProviderCatalog(documents, tableName);
   const syncs = createCatalogSyncs(documents, tableName);
-  const listClinicItems = () =>
-    queryAll(documents, {
-      TableName: tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": "CATALOG#CLINIC" },
-    });
-  const listAllOfferings = () =>
-    queryAll(documents, {
-      TableName: tableName,
-      IndexName: gsi1,
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": "CATALOG#OFFERING" },
-    });
+  // Read on every search: held in memory, checked against the catalog's version stamp (private/catalog-snapshot.ts).
+  const snapshots = createCatalogSnapshots({ documents, tableName, checkMs: catalogCheckMs });
+  /** A write to the catalog, finished or failed half-way: either way the stamp moves, so that every process reloads. */
+  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } finally {
+      await snapshots.changed().catch((error: unknown) =>
+        // The others then see it at their next full reload (at most 5 minutes); this process sees it at once.
+        log?.warn({ err: error }, "could not move the catalog's version stamp after a write"),
+      );
+    }
+  };
 
   return {
     async listTreatments() {
-      const items = await queryAll(documents, {
-        TableName: tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": "CATALOG#TREATMENT" },
-      });
-      return create(ListTreatmentsResponseSchema, { treatments: items.map(toTreatment) });
+      const { treatments } = await snapshots.current();
+      return create(ListTreatmentsResponseSchema, { treatments: [...treatments.values()].map(toTreatment) });
     },
 
     async listClinics(request) {
-      const [clinicItems, offeringItems] = await Promise.all([listClinicItems(), listAllOfferings()]);
+      const catalog = await snapshots.current();
       const treatmentsByClinic = new Map<string, string[]>();
-      for (const item of offeringItems) {
-        if (item.active === false) continue;
-        const offering = toOffering(item);
-        treatmentsByClinic.set(offering.clinicId, [...(treatmentsByClinic.get(offering.clinicId) ?? []), offering.treatmentId]);
+      for (const items of catalog.offerings.values()) {
+        for (const item of items) {
+          if (item.active === false) continue;
+          const offering = toOffering(item);
+          treatmentsByClinic.set(offering.clinicId, [...(treatmentsByClinic.get(offering.clinicId) ?? []), offering.treatmentId]);
+        }
       }
-      const clinics = clinicItems
+      const clinics = [...catalog.clinics.values()]
         .filter((item) => item.active !== false)
         .map((item) => toClinic(item, treatmentsByClinic.get(String(item.id)) ?? []))
         .filter((clinic) => !request.treatmentId || clinic.treatmentIds.includes(request.treatmentId));
@@ -127,89 +137,33 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
 
     async findOfferings(request) {
       if (!request.treatmentId) throw new ConnectError("treatment_id is required", Code.InvalidArgument);
-      const [treatmentItems, offeringItems] = await Promise.all([
-        getAll(documents, tableName, [treatmentKey(request.treatmentId)]),
-        queryAll(documents, {
-          TableName: tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :offering)",
-          ExpressionAttributeValues: { ":pk": `TREATMENT#${request.treatmentId}`, ":offering": "OFFERING#" },
-        }),
-      ]);
-      const treatmentItem = treatmentItems[0];
+      const catalog = await snapshots.current();
+      const treatmentItem = catalog.treatments.get(request.treatmentId);
       if (!treatmentItem) return create(FindOfferingsResponseSchema, {});
       const wanted = new Set(request.clinicIds);
       // What the provider no longer lists (or a retired instance) is inactive: searches skip it.
-      const offerings = offeringItems
+      const offerings = (catalog.offerings.get(request.treatmentId) ?? [])
         .filter((item) => item.active !== false)
         .map(toOffering)
         .filter((o) => wanted.size === 0 || wanted.has(o.clinicId));
       // The clinic, not the offering, owns the time zone: read it from there.
-      const clinics = await getAll(documents, tableName, [...new Set(offerings.map((o) => o.clinicId))].map(clinicKey));
-      const zoneOf = new Map(clinics.filter((c) => c.active !== false).map((c) => [String(c.id), String(c.timeZone)]));
-      for (const offering of offerings) offering.timeZone = zoneOf.get(offering.clinicId) ?? "";
+      for (const offering of offerings) {
+        const clinic = catalog.clinics.get(offering.clinicId);
+        offering.timeZone = clinic && clinic.active !== false ? String(clinic.timeZone) : "";
+      }
       return create(FindOfferingsResponseSchema, {
         treatment: toTreatment(treatmentItem),
         offerings: offerings.filter((o) => o.timeZone !== ""),
       });
     },
 
-    async recordCatalog(request) {
-      validateCatalog(request.treatments, request.clinics, request.offerings);
-      const known = await knownIds(request.offerings);
-      for (const t of request.treatments) known.treatments.add(t.id);
-      for (const c of request.clinics) known.clinics.add(c.id);
-      for (const o of request.offerings) {
-        if (!known.treatments.has(o.treatmentId)) throw invalid(`offering names unknown treatment ${o.treatmentId}`);
-        if (!known.clinics.has(o.clinicId)) throw invalid(`offering names unknown clinic ${o.clinicId}`);
-      }
-      // Puts overwrite by key, so recording the same catalog again changes nothing.
-      await putAll(documents, tableName, [
-        ...request.treatments.map((t) => ({
-          ...treatmentKey(t.id),
-          type: "treatment",
-          id: t.id,
-          name: t.name,
-          description: t.description,
-          durationMinutes: t.durationMinutes,
-          minLeadMinutes: t.minLeadMinutes,
-          cancellationWindowHours: t.cancellationWindowHours,
-        })),
-        ...request.clinics.map((c) => ({
-          ...clinicKey(c.id),
-          type: "clinic",
-          id: c.id,
-          name: c.name,
-          city: c.city,
-          address: c.address,
-          timeZone: c.timeZone,
-          providerInstanceId: c.providerInstanceId,
-        })),
-        ...request.offerings.map((o) => ({
-          ...offeringKey(o.treatmentId, o.clinicId),
-          gsi1pk: "CATALOG#OFFERING",
-          gsi1sk: `CLINIC#${o.clinicId}#TREATMENT#${o.treatmentId}`,
-          type: "offering",
-          clinicId: o.clinicId,
-          treatmentId: o.treatmentId,
-          providerInstanceId: o.providerInstanceId,
-          providerClinicCode: o.providerClinicCode,
-          providerTreatmentCode: o.providerTreatmentCode,
-        })),
-        // The mappings these offerings imply, so that a sync of the instance later derives the same offerings.
-        ...providerCatalogs.mappingItemsOf(request.offerings),
-      ]);
-      return create(RecordCatalogResponseSchema, {
-        treatments: request.treatments.length,
-        clinics: request.clinics.length,
-        offerings: request.offerings.length,
-      });
-    },
+    recordCatalog: (request) => writing(() => recordCatalog(request)),
 
     // --- a provider instance's catalog as last synced, its mappings, its syncs ---
 
     beginCatalogSync: async (request) => create(BeginCatalogSyncResponseSchema, await syncs.begin(request)),
     recordSyncedItems: (request) => syncs.record(request),
-    finishCatalogSync: (request) => syncs.finish(request, providerCatalogs.deriveOfferings),
+    finishCatalogSync: (request) => writing(() => syncs.finish(request, providerCatalogs.deriveOfferings)),
     abandonCatalogSync: (request) => syncs.abandon(request),
     getCatalogSync: (request) => syncs.get(request.syncId),
     listCatalogSyncs: async (request) =>
@@ -217,11 +171,65 @@ export function createCatalogAccess({ documents, tableName }: CatalogAccessDeps)
     getProviderCatalog: (request) => providerCatalogs.get(required(request.instanceId, "instance_id")),
     mapProviderCodes: (request) => {
       required(request.instanceId, "instance_id");
-      return providerCatalogs.map(request);
+      return writing(() => providerCatalogs.map(request));
     },
-    withdrawInstance: async (request) =>
-      create(WithdrawInstanceResponseSchema, await providerCatalogs.withdraw(required(request.instanceId, "instance_id"))),
+    withdrawInstance: (request) =>
+      writing(async () =>
+        create(WithdrawInstanceResponseSchema, await providerCatalogs.withdraw(required(request.instanceId, "instance_id"))),
+      ),
   };
+
+  async function recordCatalog(request: RecordCatalogRequest) {
+    validateCatalog(request.treatments, request.clinics, request.offerings);
+    const known = await knownIds(request.offerings);
+    for (const t of request.treatments) known.treatments.add(t.id);
+    for (const c of request.clinics) known.clinics.add(c.id);
+    for (const o of request.offerings) {
+      if (!known.treatments.has(o.treatmentId)) throw invalid(`offering names unknown treatment ${o.treatmentId}`);
+      if (!known.clinics.has(o.clinicId)) throw invalid(`offering names unknown clinic ${o.clinicId}`);
+    }
+    // Puts overwrite by key, so recording the same catalog again changes nothing.
+    await putAll(documents, tableName, [
+      ...request.treatments.map((t) => ({
+        ...treatmentKey(t.id),
+        type: "treatment",
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        durationMinutes: t.durationMinutes,
+        minLeadMinutes: t.minLeadMinutes,
+        cancellationWindowHours: t.cancellationWindowHours,
+      })),
+      ...request.clinics.map((c) => ({
+        ...clinicKey(c.id),
+        type: "clinic",
+        id: c.id,
+        name: c.name,
+        city: c.city,
+        address: c.address,
+        timeZone: c.timeZone,
+        providerInstanceId: c.providerInstanceId,
+      })),
+      ...request.offerings.map((o) => ({
+        ...offeringKey(o.treatmentId, o.clinicId),
+        gsi1pk: "CATALOG#OFFERING",
+        gsi1sk: `CLINIC#${o.clinicId}#TREATMENT#${o.treatmentId}`,
+        type: "offering",
+        clinicId: o.clinicId,
+        treatmentId: o.treatmentId,
+        providerInstanceId: o.providerInstanceId,
+        providerClinicCode: o.providerClinicCode,
+        providerTreatmentCode: o.providerTreatmentCode,
+      })),
+      // The mappings these offerings imply, so that a sync of the instance later derives the same offerings.
+      ...providerCatalogs.mappingItemsOf(request.offerings),
+    ]);
+    return create(RecordCatalogResponseSchema, {
+      treatments: request.treatments.length,
+      clinics: request.clinics.length,
+      offerings: request.offerings.length,
+    });
+  }
 
   async function knownIds(offerings: Offering[]) {
     const stored = await getAll(documents, tableName, [

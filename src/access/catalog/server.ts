@@ -10,7 +10,13 @@ await runGrpcService("catalog-access", async (logger) => {
   const settings = dynamoDbSettingsFromEnv();
   const { client, documents } = createDynamoDbClients(settings);
   await prepareTable(client, settings);
-  const catalog = createCatalogAccess({ documents, tableName: settings.tableName });
+  const catalog = createCatalogAccess({
+    documents,
+    tableName: settings.tableName,
+    log: logger,
+    // Another process's change to the catalog is seen here within this bound (this process's own at once).
+    catalogCheckMs: process.env.BP_CATALOG_CHECK_MS ? Number(process.env.BP_CATALOG_CHECK_MS) : undefined,
+  });
   const seedFile = process.env.BP_SEED_CATALOG;
   if (seedFile) {
     const local = createClient(

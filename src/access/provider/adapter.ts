@@ -95,6 +95,11 @@ export interface ProviderAdapter {
   discover?(signal: AbortSignal): Promise<void>;
   /** Free slots starting inside the window, as UTC instants. */
   findOpenSlots(query: SlotQuery, signal: AbortSignal): Promise<OpenSlot[]>;
+  /**
+   * How long the provider says its last answer stays fresh, in milliseconds, where its protocol says
+   * (a SMART feed's `Cache-Control: max-age`). Provider access never caches an answer longer.
+   */
+  freshForMs?(): number | undefined;
   /** Only where capabilities.catalog. */
   listCatalog?(signal: AbortSignal): Promise<ProviderCatalog>;
   /** Only where capabilities.supportsHold. */

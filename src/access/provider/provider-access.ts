@@ -5,9 +5,11 @@ import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ProviderSlotSchema, TimeWindowSchema } from "../../contracts/v1/booking_pb.js";
 import { ErrorReason, hasReason, metadataOf, platformError } from "../../utilities/errors/platform-error.js";
 import { createLogger, type Logger } from "../../utilities/logging/logger.js";
+import { detached } from "../../utilities/rpc/deadline.js";
 import { platformMeter } from "../../utilities/telemetry/meter.js";
 import type { AdapterFactory, BookingPatient, ProviderAdapter, ProviderBookingState, ProviderInstanceConfig } from "./adapter.js";
 import type { InstanceStore, StoredInstance } from "./instance-store.js";
+import { type AvailabilityCache, type CacheOutcome, createAvailabilityCache } from "./private/availability-cache.js";
 import { createCallStats } from "./private/call-stats.js";
 import { type CredentialResolver, createCredentialResolver } from "./private/credentials.js";
 import { toCatalogMessage, toRecordMessage, toStateMessage, validateSpec } from "./private/instance-messages.js";
@@ -55,9 +57,21 @@ export interface ProviderAccessDeps {
   log?: Logger;
   /** How long what an adapter discovered about its server (adapter.ts, `discover`) is trusted; default 10 minutes. */
   discoveryTtlMs?: number;
+  /**
+   * How old an availability answer may be when served from the cache, unless an instance says otherwise
+   * (`options.availabilityCacheSeconds`); default 30 s, 0 turns caching off.
+   */
+  availabilityCacheSeconds?: number;
+  /** The availability cache's size bound in bytes (an estimate); default 64 MiB. */
+  availabilityCacheBytes?: number;
+  /** The cache's clock (tests). */
+  now?: () => number;
 }
 
-const tracer = () => trace.getTracer("booking-platform/provider-access");
+// Asked for once: without an SDK every getTracer makes a new proxy tracer, which the CPU profile of a
+// service under load showed at 15% of its time (docs/performance.md). The proxy follows an SDK started later.
+const cachedTracer = trace.getTracer("booking-platform/provider-access");
+const tracer = () => cachedTracer;
 
 /** How each failure kind reaches callers: as the reason they act on (google.rpc.ErrorInfo). */
 const reasonOf: Record<ProviderErrorKind, ErrorReason> = {
@@ -117,8 +131,39 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
     return instance;
   };
 
+  /**
+   * A hold or booking that failed because the slot is gone, or whose outcome is unknown (the provider may
+   * have taken it): no cached day offers the slot any more. Other failures (never called, refused) leave it.
+   */
+  const forgettingSlotIfTaken =
+    (id: string, providerSlotId: string) =>
+    (error: unknown): never => {
+      if (hasReason(error, ErrorReason.SLOT_UNAVAILABLE) || hasReason(error, ErrorReason.PROVIDER_TIMEOUT)) {
+        availability.forgetSlot(id, providerSlotId);
+      }
+      throw error;
+    };
+
   // Per provider instance: how long calls take, how they fail, and whether the circuit is open.
   const meter = platformMeter();
+  const cacheLookups = meter.createCounter("provider.availability_cache.lookups", {
+    description: "Days of availability searches by how they were served: hit, stale (served, refreshed behind), coalesced, miss, bypass",
+  });
+  const availability: AvailabilityCache = createAvailabilityCache({
+    maxBytes: deps.availabilityCacheBytes,
+    now: deps.now,
+    onLookup: (outcome: CacheOutcome, id: string) => cacheLookups.add(1, { "provider.instance": id, result: outcome }),
+    onRefreshError: (error, id) =>
+      log.warn(
+        { err: error, providerInstanceId: id },
+        `refreshing cached availability of ${id} failed; the cached answer stays until its bound`,
+      ),
+  });
+  const defaultFreshMs = (deps.availabilityCacheSeconds ?? 30) * 1000;
+  const freshMsOf = (instance: LiveInstance) => {
+    const own = instance.config.options?.availabilityCacheSeconds;
+    return typeof own === "number" && own >= 0 ? own * 1000 : defaultFreshMs;
+  };
   const duration = meter.createHistogram("provider.call.duration", {
     unit: "ms",
     description: "Provider calls, by instance, operation and outcome",
@@ -201,16 +246,37 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         throw platformError(ErrorReason.INVALID_ARGUMENT, "provider_clinic_code and provider_treatment_code are required");
       }
       const window = { start: timestampDate(request.window.start), end: timestampDate(request.window.end) };
-      const slots = await call(
-        request.providerInstanceId,
-        "read",
-        context.signal,
-        (adapter, signal) =>
-          adapter.findOpenSlots({ clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode, window }, signal),
-        "find-open-slots",
-        "active",
+      if (window.end <= window.start)
+        throw platformError(ErrorReason.INVALID_ARGUMENT, "window end must be after its start", { field: "window" });
+      // Paused or retired: refused before the cache is looked at.
+      const instance = await find(request.providerInstanceId, "active");
+      const query = { clinicCode: request.providerClinicCode, treatmentCode: request.providerTreatmentCode };
+      const answer = availability.find(
+        {
+          instanceId: request.providerInstanceId,
+          revision: instance.record.revision,
+          ...query,
+          window,
+          timeZone: instance.config.timeZone || "UTC",
+          freshMs: freshMsOf(instance),
+        },
+        // Shared by every search waiting for these days: it runs under the provider's own deadline, not the first caller's.
+        (days) =>
+          detached(async () => {
+            const slots = await call(
+              request.providerInstanceId,
+              "read",
+              AbortSignal.any([]),
+              (adapter, signal) => adapter.findOpenSlots({ ...query, window: days }, signal),
+              "find-open-slots",
+              "active",
+            );
+            return { slots, freshForMs: instance.adapter.freshForMs?.() };
+          }),
       );
+      const { slots, asOf } = await untilAborted(answer, context.signal);
       return create(FindOpenSlotsResponseSchema, {
+        asOf: timestampFromDate(asOf),
         slots: slots.map((slot) =>
           create(ProviderSlotSchema, {
             providerSlotId: slot.providerSlotId,
@@ -240,7 +306,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         },
         "hold-slot",
         "active",
-      );
+      ).catch(forgettingSlotIfTaken(request.providerInstanceId, request.providerSlotId));
+      availability.forgetSlot(request.providerInstanceId, request.providerSlotId);
       return toMessage(state);
     },
 
@@ -281,7 +348,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         },
         "book-slot",
         "active",
-      );
+      ).catch(forgettingSlotIfTaken(request.providerInstanceId, request.providerSlotId));
+      availability.forgetSlot(request.providerInstanceId, request.providerSlotId);
       return toMessage(state);
     },
 
@@ -296,6 +364,8 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
         },
         "cancel-booking",
       );
+      // The slot is free again at the provider: the next search of its day asks the provider.
+      availability.forgetDay(request.providerInstanceId, state.start);
       return toMessage(state);
     },
 
@@ -342,6 +412,7 @@ export function createProviderAccess(deps: ProviderAccessDeps): ServiceImpl<type
           ),
         );
       }
+      for (const state of cancelled) availability.forgetDay(request.providerInstanceId, state.start);
       return create(ReleaseByReferenceResponseSchema, { cancelled: cancelled.map(toMessage) });
     },
 
@@ -593,4 +664,23 @@ function toPatient(patient: BookingPatientMessage | undefined): BookingPatient {
     phone: patient.phone,
     email: patient.email,
   };
+}
+
+/** The answer, or the caller's cancellation, whichever comes first: a shared provider call goes on for the others. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -30,7 +30,10 @@ await runGrpcService("provider-access", async (logger) => {
     adapters: adapterRegistry,
     // Local only: npm start points the demo instances at its simulators, wherever --port-offset puts them.
     urlOverride: (id) => process.env[providerUrlVariable(id)],
-    instanceCheckMs: process.env.BP_PROVIDER_INSTANCE_CHECK_MS ? Number(process.env.BP_PROVIDER_INSTANCE_CHECK_MS) : undefined,
+    // Another process's change to an instance is seen within this bound (the process that made it sees it at once).
+    instanceCheckMs: Number(process.env.BP_PROVIDER_INSTANCE_CHECK_MS ?? 1000),
+    availabilityCacheSeconds: process.env.BP_AVAILABILITY_CACHE_SECONDS ? Number(process.env.BP_AVAILABILITY_CACHE_SECONDS) : undefined,
+    availabilityCacheBytes: process.env.BP_AVAILABILITY_CACHE_MB ? Number(process.env.BP_AVAILABILITY_CACHE_MB) * 1024 * 1024 : undefined,
     timeoutMs: process.env.BP_PROVIDER_TIMEOUT_MS ? Number(process.env.BP_PROVIDER_TIMEOUT_MS) : undefined,
     // e.g. BP_PROVIDER_RESILIENCE='{"breakerThreshold":10}': defaults for every instance in this environment.
     resilience: process.env.BP_PROVIDER_RESILIENCE

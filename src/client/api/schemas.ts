@@ -122,6 +122,13 @@ export const ProviderOutcomeSchema = Type.Object(
     status: Type.Union([Type.Literal("ok"), Type.Literal("timeout"), Type.Literal("error"), Type.Literal("circuit-open")]),
     detail: Type.Optional(text(500)),
     slotCount: count(),
+    asOf: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "When this provider said so: its part of the answer may come from a cache, never older than the provider's bound.",
+      }),
+    ),
   },
   { $id: "ProviderOutcome", title: "ProviderOutcome", description: "How one provider answered this search." },
 );

@@ -30,6 +30,9 @@ try {
     logger,
     // dist/client/api/server.js → dist/console/, where `npm run build` puts the operator console.
     consoleDir: fileURLToPath(new URL("../../console/", import.meta.url)),
+    availabilityMaxAgeSeconds: process.env.BP_AVAILABILITY_MAX_AGE_SECONDS
+      ? Number(process.env.BP_AVAILABILITY_MAX_AGE_SECONDS)
+      : undefined,
   });
   const port = portFromEnv();
   const host = process.env.HOST ?? "127.0.0.1";

@@ -92,6 +92,9 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
               { timeoutMs: providerDeadlineMs },
             );
             const candidates: Candidate[] = [];
+            // A slot id says when the slot was seen free: the provider's answer, which may come from provider access's cache.
+            // The same answer thus gives the same ids, and the same response body (an ETag that holds).
+            const seenAt = response.asOf ? timestampDate(response.asOf) : searchStart;
             for (const providerSlot of response.slots) {
               if (!providerSlot.start || !providerSlot.end) continue;
               const start = timestampDate(providerSlot.start);
@@ -110,7 +113,7 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
                       start: start.getTime(),
                       end: end.getTime(),
                     },
-                    searchStart,
+                    seenAt,
                   ),
                   clinicId: offering.clinicId,
                   treatmentId: offering.treatmentId,
@@ -127,7 +130,7 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
                 }),
               });
             }
-            return { offering, candidates, failure: undefined };
+            return { offering, candidates, failure: undefined, asOf: response.asOf };
           } catch (error) {
             // A paused provider is not searched, and not a failure either: it is simply not in the answer.
             if (hasReason(error, ErrorReason.PROVIDER_PAUSED))
@@ -138,13 +141,15 @@ export function createAvailabilityEngine(deps: AvailabilityEngineDeps): ServiceI
       );
 
       const providers = new Map<string, ProviderOutcome>();
-      for (const { offering, candidates, failure, paused } of answers) {
+      for (const { offering, candidates, failure, paused, asOf } of answers) {
         if (paused) continue;
         const outcome =
           providers.get(offering.providerInstanceId) ??
           create(ProviderOutcomeSchema, { providerInstanceId: offering.providerInstanceId, status: ProviderStatus.OK });
         providers.set(offering.providerInstanceId, outcome);
         outcome.slotCount += candidates.length;
+        // The provider's part of the answer is as fresh as the oldest of its answers.
+        if (asOf && (!outcome.asOf || timestampDate(asOf) < timestampDate(outcome.asOf))) outcome.asOf = asOf;
         if (failure && outcome.status === ProviderStatus.OK) {
           outcome.status = statusOf(failure);
           outcome.detail = failure.rawMessage;

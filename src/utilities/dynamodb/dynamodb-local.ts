@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
@@ -17,6 +19,43 @@ function dynamoDbLocalFiles() {
   const dir = path.join(packageDir, "lib", release);
   return { jar: path.join(dir, "DynamoDBLocal.jar"), libraries: path.join(dir, "DynamoDBLocal_lib") };
 }
+
+/**
+ * The launcher compiled once (per source and DynamoDB Local release) into a folder under the temp
+ * directory, with the JDK's own compiler module run by `java` (a JRE without `javac` has it too, as the
+ * source-file launcher needs it). Run as a class it starts ~0.4 s sooner and ~35 MiB smaller than
+ * compiled in memory at every start. Concurrent first starts each compile into a folder of their own and
+ * the first rename wins. Undefined when it cannot be compiled: then the source-file launcher runs it.
+ */
+function compiledLauncher(jar: string): string | undefined {
+  const source = readFileSync(launcher);
+  const key = createHash("sha256").update(source).update(jar).digest("hex").slice(0, 16);
+  const dir = path.join(tmpdir(), `bp-dynamodb-launcher-${key}`);
+  if (existsSync(path.join(dir, "LoopbackDynamoDbLocal.class"))) return dir;
+  const scratch = mkdtempSync(path.join(tmpdir(), "bp-dynamodb-launcher-build-"));
+  const compiled = spawnSync("java", ["-m", "jdk.compiler/com.sun.tools.javac.Main", "-cp", jar, "-d", scratch, launcher], {
+    encoding: "utf8",
+  });
+  if (compiled.status !== 0) {
+    rmSync(scratch, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(scratch, dir);
+  } catch {
+    // Another start compiled it first.
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return existsSync(path.join(dir, "LoopbackDynamoDbLocal.class")) ? dir : undefined;
+}
+
+/**
+ * The JVM's settings for a local development database: the serial collector and a 128 MiB heap cap
+ * (its data lives in SQLite, outside the heap), and the C1 compiler only, which on a busy 2-core
+ * machine answers sooner than waiting for C2. Measured here (4000 puts and queries): ready 1.4 s
+ * instead of 3.9 s, 140 MiB resident instead of 274 MiB, and faster under that load.
+ */
+const jvmFlags = ["-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xss512k"];
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -39,14 +78,16 @@ export async function startDynamoDbLocal(
   assertJava();
   const port = options.port ? options.port : await freePort();
   const { jar, libraries } = dynamoDbLocalFiles();
+  const classes = compiledLauncher(jar);
   const child = spawn(
     "java",
     [
+      ...jvmFlags,
       `-Djava.library.path=${libraries}`,
       `-Ddynamodb.host=${options.host ?? "127.0.0.1"}`,
       "-cp",
-      `${jar}${path.delimiter}${path.join(libraries, "*")}`,
-      launcher,
+      [jar, path.join(libraries, "*"), ...(classes ? [classes] : [])].join(path.delimiter),
+      classes ? "LoopbackDynamoDbLocal" : launcher,
       "-port",
       String(port),
       ...(options.path ? ["-dbPath", options.path] : ["-inMemory"]),

@@ -11,7 +11,13 @@ import { platformCredentialClientInterceptor } from "./platform-credential.js";
  * gRPC over h2c, carrying the platform credential (BP_PLATFORM_TOKEN) on every call.
  */
 export function grpcTransport(baseUrl: string, platformToken = requiredSecret("BP_PLATFORM_TOKEN")): Transport {
-  return createGrpcTransport({ baseUrl, interceptors: [tracingClientInterceptor, platformCredentialClientInterceptor(platformToken)] });
+  return createGrpcTransport({
+    baseUrl,
+    interceptors: [tracingClientInterceptor, platformCredentialClientInterceptor(platformToken)],
+    // Between our own services on one network, compression costs more CPU than it saves time: a profile
+    // under load showed gzip at 13% of the booking manager's time (ConnectRPC accepts gzip and brotli by default).
+    acceptCompression: [],
+  });
 }
 
 /** A client of a service whose calls carry (what is left of) the current request's deadline. */

@@ -4,9 +4,9 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 /**
  * Internal gRPC services trust only the platform: every call carries the
  * environment's platform token in its metadata, and every service refuses a
- * call without it (Unauthenticated), whoever can reach its port. In AWS the
- * services also talk over mutual TLS (docs/security.md); the token is what
- * every environment has, locally included.
+ * call without it (Unauthenticated), whoever can reach its port. Mutual TLS
+ * between services in AWS is designed (docs/security.md) but not built: today
+ * the token is the check, in every environment, locally included.
  *
  * Rotation: callers send the current token; services accept the current and
  * the previous one (`BP_PLATFORM_TOKEN_PREVIOUS`) until every caller has

@@ -29,6 +29,8 @@ export async function serveGrpc(
       grpc: true,
       grpcWeb: false,
       connect: true,
+      // No compression between our services (grpc-client.ts says why); a client that sends compressed anyway is refused.
+      acceptCompression: [],
       // Traced first, so that a refused call still shows in the caller's trace.
       interceptors: [tracingServerInterceptor, platformCredentialServerInterceptor(platformTokens), deadlineServerInterceptor],
     }),

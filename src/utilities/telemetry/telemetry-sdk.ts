@@ -2,7 +2,7 @@ import type { NodeSDK } from "@opentelemetry/sdk-node";
 
 let sdk: NodeSDK | undefined;
 
-export function setTelemetrySdk(started: NodeSDK): void {
+export function setTelemetrySdk(started: NodeSDK | undefined): void {
   sdk = started;
 }
 

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Free time slots for a treatment across every connected provider
-         * @description `from` and `to` are either both calendar dates (`2026-03-29`; read in each clinic's own time zone, `to` inclusive) or both RFC 3339 instants with an offset (`2026-03-29T00:00:00Z`; `to` exclusive). At most 31 days. Providers that fail are listed in `providers` with their status; the others' slots are still returned. If no provider answered at all the response is 503 naming them.
+         * @description `from` and `to` are either both calendar dates (`2026-03-29`; read in each clinic's own time zone, `to` inclusive) or both RFC 3339 instants with an offset (`2026-03-29T00:00:00Z`; `to` exclusive). At most 31 days. Providers that fail are listed in `providers` with their status; the others' slots are still returned. If no provider answered at all the response is 503 naming them. Answers carry an `ETag` and `Cache-Control: public, max-age=…` (a few seconds): send `If-None-Match` to get 304 when nothing changed. Each provider's `asOf` says how fresh its part is; reserving always asks the provider live.
          */
         get: operations["searchAvailability"];
         put?: never;
@@ -647,6 +647,11 @@ export interface components {
             detail?: string;
             /** Format: int32 */
             slotCount: number;
+            /**
+             * Format: date-time
+             * @description When this provider said so: its part of the answer may come from a cache, never older than the provider's bound.
+             */
+            asOf?: string;
         };
         /**
          * Patient
@@ -1427,7 +1432,10 @@ export interface operations {
                 /** @description `nextPageToken` of the previous page. */
                 pageToken?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an answer you kept: 304 if it still holds. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1451,6 +1459,13 @@ export interface operations {
                         nextPageToken?: string;
                     };
                 };
+            };
+            /** @description Not modified: the `ETag` sent in `If-None-Match` still names this answer. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description [validation](/problems/validation): Invalid request */
             400: {

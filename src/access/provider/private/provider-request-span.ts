@@ -4,7 +4,10 @@ import { createLogger, type Logger } from "../../../utilities/logging/logger.js"
 import { ProviderError } from "../provider-error.js";
 import { currentProviderCall, type ProviderCall } from "./provider-call.js";
 
-const tracer = () => trace.getTracer("booking-platform/provider-access");
+// Asked for once: without an SDK every getTracer makes a new proxy tracer, which the CPU profile of a
+// service under load showed at 15% of its time (docs/performance.md). The proxy follows an SDK started later.
+const cachedTracer = trace.getTracer("booking-platform/provider-access");
+const tracer = () => cachedTracer;
 let fallbackLog: Logger | undefined;
 /** Calls made outside provider access (an adapter under test) still log, under the service's name. */
 function logOf(call: ProviderCall | undefined): Logger {

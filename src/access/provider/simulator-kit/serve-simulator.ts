@@ -7,6 +7,11 @@ export interface SimulatorServer {
   port: number;
   /** The faults in force; set them here or over HTTP (`POST /__admin/faults`). */
   faults: Faults;
+  /**
+   * How many API calls it got, by `METHOD /path` (no query), as a provider's access log would show:
+   * how a test counts what the platform costs a provider. Also `GET /__admin/calls`; `DELETE` resets.
+   */
+  readonly calls: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -21,7 +26,18 @@ export async function serveSimulator(
   onError: (res: http.ServerResponse, error: Error) => void,
   options: { port?: number; host?: string } = {},
 ): Promise<SimulatorServer> {
+  const requests = new Map<string, number>();
   const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/__admin/calls") {
+      if (req.method === "DELETE") requests.clear();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(Object.fromEntries(requests)));
+      return;
+    }
+    if (!path.startsWith("/__admin/")) {
+      const key = `${req.method} ${path}`;
+      requests.set(key, (requests.get(key) ?? 0) + 1);
+    }
     void handle(req, res).catch((error: Error) => onError(res, error));
   });
   await new Promise<void>((resolve, reject) => {
@@ -32,6 +48,7 @@ export async function serveSimulator(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    calls: requests,
     get faults() {
       return injector.faults;
     },

@@ -9,6 +9,7 @@ import { ErrorReason, hasReason, metadataOf } from "../../../utilities/errors/pl
 import { principalOf } from "../auth/authenticate.js";
 import { requires } from "../auth/security.js";
 import type { BookingManagerClient } from "../booking-manager-client.js";
+import type { AvailabilityAnswers } from "../caching/availability-answers.js";
 import { validationProblem } from "../problems/problem-details.js";
 import {
   alwaysPossible,
@@ -40,7 +41,12 @@ const idempotencyKey = Type.Object({
 const reservationId = Type.Object({ reservationId: idString() }, { additionalProperties: false });
 const tags = ["reservations"];
 
-export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: BookingManagerClient }> = async (app, { bookingManager }) => {
+export const reservationRoutes: FastifyPluginAsyncTypebox<{
+  bookingManager: BookingManagerClient;
+  /** Search answers this process keeps: whatever a reservation changes is dropped from them at once. */
+  answers?: AvailabilityAnswers;
+}> = async (app, { bookingManager, answers }) => {
+  const changed = (treatmentId: string | undefined) => treatmentId && answers?.forgetTreatment(treatmentId);
   app.post(
     "/v1/reservations",
     {
@@ -113,7 +119,9 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
         })
         .catch((error: unknown) => {
           throw namingTheBodyField(error);
-        });
+        })
+        // Held, or refused because the slot is gone: either way the searches kept for the treatment are out of date.
+        .finally(() => changed(treatmentId));
       if (result.replayed) reply.header("idempotent-replayed", "true");
       const body = toReservation(result);
       // A replay answers as the first answer did (202 while the provider was silent), with the reservation as it is now.
@@ -177,7 +185,14 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
       },
     },
     async (request) =>
-      toReservation(await bookingManager.confirmReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })),
+      toReservation(
+        await bookingManager
+          .confirmReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })
+          .then((result) => {
+            changed(result.reservation?.treatmentId);
+            return result;
+          }),
+      ),
   );
 
   app.post(
@@ -214,7 +229,14 @@ export const reservationRoutes: FastifyPluginAsyncTypebox<{ bookingManager: Book
       },
     },
     async (request) =>
-      toReservation(await bookingManager.cancelReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })),
+      toReservation(
+        await bookingManager
+          .cancelReservation({ id: request.params.reservationId, clientId: principalOf(request).clientId })
+          .then((result) => {
+            changed(result.reservation?.treatmentId);
+            return result;
+          }),
+      ),
   );
 
   app.get(

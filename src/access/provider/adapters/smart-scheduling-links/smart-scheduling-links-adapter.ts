@@ -156,6 +156,12 @@ export const createSmartSchedulingLinksAdapter: AdapterFactory = (instance, fetc
   return {
     capabilities: { supportsHold: false, bookingMode: "deep-link", asyncWrite: false, pushChanges: false, catalog: true },
 
+    // The feed's documents are fresh for their max-age: an answer made of them is fresh until the first of them goes stale.
+    freshForMs() {
+      const freshUntil = [...cache.values()].map((document) => document.freshUntil);
+      return freshUntil.length > 0 ? Math.max(0, Math.min(...freshUntil) - Date.now()) : undefined;
+    },
+
     async findOpenSlots(query, signal) {
       const { schedules, slots } = await feed(signal);
       const references = schedules
