@@ -27,6 +27,7 @@ export default defineConfig({
             "test/rpc/**/*.spec.ts",
             "test/deploy/**/*.spec.ts",
             "bench/**/*.spec.ts",
+            "test/build/**/*.spec.ts",
           ],
           exclude: ["**/*.int.spec.ts", "**/node_modules/**"],
         },

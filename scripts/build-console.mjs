@@ -57,8 +57,8 @@ function inputHash(root) {
 }
 
 /** The Vite settings of both the build and the dev server. */
-export function viteConfig(root) {
-  const { source, output } = consolePaths(root);
+export function viteConfig(root, output = consolePaths(root).output) {
+  const { source } = consolePaths(root);
   const api = process.env.BP_CONSOLE_API ?? "http://127.0.0.1:8080";
   return {
     configFile: false,
@@ -99,20 +99,25 @@ export function viteConfig(root) {
 /**
  * Brings dist/console/ up to date with its sources; `log` gets one line saying what it did, with
  * the time it took and the size of what it wrote. Throws when the console does not build.
+ * `output` and `force` are for tests: another folder, and a build even when the stamp is current.
  */
-export async function buildConsole({ root = defaultRoot, log = (line) => console.log(line) } = {}) {
+export async function buildConsole({
+  root = defaultRoot,
+  log = (line) => console.log(line),
+  output = consolePaths(root).output,
+  force = false,
+} = {}) {
   const started = performance.now();
-  const { output } = consolePaths(root);
   const stampPath = path.join(output, stampFile);
   const hash = inputHash(root);
-  if (existsSync(stampPath) && readFileSync(stampPath, "utf8") === hash && existsSync(path.join(output, "index.html"))) {
+  if (!force && existsSync(stampPath) && readFileSync(stampPath, "utf8") === hash && existsSync(path.join(output, "index.html"))) {
     log(`Build: the console in dist/console/ is current (${Math.round(performance.now() - started)} ms to check)`);
     return { built: false, ms: Math.round(performance.now() - started), bytes: sizeOf(output) };
   }
   // Vite is a development dependency: loaded only when there is something to build.
   const require = createRequire(path.join(root, "package.json"));
   const vite = await import(pathToFileURL(require.resolve("vite")).href);
-  await vite.build(viteConfig(root));
+  await keepingNodeEnv(() => vite.build(viteConfig(root, output)));
   writeFileSync(stampPath, hash);
   const ms = Math.round(performance.now() - started);
   const bytes = sizeOf(output);
@@ -120,6 +125,23 @@ export async function buildConsole({ root = defaultRoot, log = (line) => console
     `Build: the console built into dist/console/ in ${ms} ms (${formatBytes(bytes.total)}: JavaScript ${formatBytes(bytes.js)}, CSS ${formatBytes(bytes.css)}, font ${formatBytes(bytes.font)})`,
   );
   return { built: true, ms, bytes };
+}
+
+/**
+ * Runs `work` and puts NODE_ENV back as it was. Vite's build sets NODE_ENV=production in the
+ * process that calls it when it is unset, and that process (npm start's, the bench's) then starts
+ * every service with its environment: they would take themselves for production and refuse the
+ * development settings.
+ */
+export async function keepingNodeEnv(work) {
+  const had = Object.hasOwn(process.env, "NODE_ENV");
+  const before = process.env.NODE_ENV;
+  try {
+    return await work();
+  } finally {
+    if (had) process.env.NODE_ENV = before;
+    else delete process.env.NODE_ENV;
+  }
 }
 
 function sizeOf(dir) {
