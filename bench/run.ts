@@ -35,10 +35,15 @@
  *   and once more sampling 10 % (OTEL_TRACES_SAMPLER=parentbased_traceidratio); the main system
  *   exports nothing, as `npm start` without --traces.
  *
- * Also printed: the ratios (b)/(d) and (a) p50 minus the simulator latency, the targets of issue 13
+ *   (a) is also run one search at a time (nothing queues for the cores), beside the FHIR server's own
+ *   answer time for one search as its adapter makes it (two calls in sequence, the slowest demo
+ *   provider): the difference is the platform's own overhead on the path.
+ *
+ * Also printed: the ratios (b)/(d) and (a) p50 minus the slowest provider's, the targets of issue 13
  * with each figure's ratio to its target, the time until startSystem is ready (dist/ already built),
- * and each process's resident memory idle and at its peak under load (children included: DynamoDB
- * Local's JVM). Nothing fails on a figure: the machine is shared and noisy.
+ * and each process's memory (children included: DynamoDB Local's JVM) idle, as PSS (what the
+ * processes hold together: the node binary's pages, shared by every Node process, counted once) and
+ * as RSS, and its RSS peak under load. Nothing fails on a figure: the machine is shared and noisy.
  *
  * The API's per-client rate limits (BP_RATE_LIMITS) are raised for the run, and the output says so.
  *
@@ -68,6 +73,7 @@ import {
   cpuBetween,
   cpuSeconds,
   mapBenchInstance,
+  proportionalMemory,
   registerBenchInstances,
   residentMemory,
   sampleMemory,
@@ -411,7 +417,10 @@ async function mainRun() {
   // Settled: the sync job's first run and the seeding are over.
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const idle = residentMemory(system.pids());
-  log(`idle resident memory: ${mib(idle.total).toFixed(0)} MiB in all`);
+  const idleProportional = proportionalMemory(system.pids());
+  log(
+    `idle resident memory: ${mib(idleProportional.total).toFixed(0)} MiB in all (PSS; RSS summed over processes ${mib(idle.total).toFixed(0)} MiB)`,
+  );
 
   const bare = await startBareFastify(8099 + settings.portOffset);
   try {
@@ -578,7 +587,21 @@ async function mainRun() {
       }
     }
     const underLoad = memory.stop();
-    return { readyMs: started.readyMs, idle, underLoad, cold, alone, fhirDirect, warm, holds, contention, bareResult, direct, started };
+    return {
+      readyMs: started.readyMs,
+      idle,
+      idleProportional,
+      underLoad,
+      cold,
+      alone,
+      fhirDirect,
+      warm,
+      holds,
+      contention,
+      bareResult,
+      direct,
+      started,
+    };
   } finally {
     bare.kill("SIGTERM");
   }
@@ -839,9 +862,9 @@ async function main() {
     doubleHeld === 0 ? 1 : 0,
   );
   target(
-    "idle: whole system ≤ 1 GiB resident",
-    `${mib(main.idle.total).toFixed(0)} MiB`,
-    ratioToTarget(main.idle.total, targets.idleBytes, "lower"),
+    "idle: whole system ≤ 1 GiB resident (PSS)",
+    `${mib(main.idleProportional.total).toFixed(0)} MiB`,
+    ratioToTarget(main.idleProportional.total, targets.idleBytes, "lower"),
   );
   target(
     "ready ≤ 8 s after start (dist/ built)",
@@ -852,14 +875,26 @@ async function main() {
     `  contention: ${contendedHeld} slots, each sent ${settings.attemptsPerSlot} times at once: ${JSON.stringify(main.contention.statuses)}`,
   );
 
-  console.log("\nResident memory (MiB, children included), idle after start and at its peak under load");
+  console.log(
+    "\nResident memory (MiB, children included): idle after start, as PSS (shared pages divided among the processes sharing them) and as RSS (each process's shared pages counted in full), and the RSS peak under load",
+  );
   const names = Object.keys(main.idle.byName);
   console.log(
     formatTable(
-      [{ header: "process", align: "left" }, { header: "idle" }, { header: "under load" }],
+      [{ header: "process", align: "left" }, { header: "idle PSS" }, { header: "idle RSS" }, { header: "RSS under load" }],
       [
-        ...names.map((name) => [name, mib(main.idle.byName[name]!).toFixed(0), mib(main.underLoad.byName[name] ?? 0).toFixed(0)]),
-        ["all together", mib(main.idle.total).toFixed(0), mib(main.underLoad.total).toFixed(0)],
+        ...names.map((name) => [
+          name,
+          mib(main.idleProportional.byName[name] ?? 0).toFixed(0),
+          mib(main.idle.byName[name]!).toFixed(0),
+          mib(main.underLoad.byName[name] ?? 0).toFixed(0),
+        ]),
+        [
+          "all together",
+          mib(main.idleProportional.total).toFixed(0),
+          mib(main.idle.total).toFixed(0),
+          `${mib(main.underLoad.total).toFixed(0)} (peak of the sum)`,
+        ],
       ],
     ),
   );

@@ -4,6 +4,7 @@ import {
   formatRatio,
   formatTable,
   parseProcStat,
+  parsePss,
   percentile,
   processTree,
   ratioToTarget,
@@ -79,6 +80,19 @@ describe("resident memory and CPU of process trees", () => {
     const stat = "4242 (node (api) x) S 4200 4242 4200 0 -1 4194560 1 0 0 0 250 31 0 0 20 0 11 0 123 456 789";
     expect(parseProcStat(stat, "1000 250 30 10 0 200 0", 4096)).toEqual({ pid: 4242, ppid: 4200, rssBytes: 250 * 4096, cpuTicks: 281 });
     expect(parseProcStat("garbage", "", 4096)).toBeUndefined();
+  });
+
+  it("reads the proportional set size of /proc/<pid>/smaps_rollup, not its Rss or Pss_Anon lines", () => {
+    const rollup = [
+      "55d0c0a00000-7ffd5a3f6000 ---p 00000000 00:00 0                          [rollup]",
+      "Rss:               71916 kB",
+      "Pss:               24533 kB",
+      "Pss_Anon:          20600 kB",
+      "Pss_File:           3933 kB",
+      "Shared_Clean:      50012 kB",
+    ].join("\n");
+    expect(parsePss(rollup)).toBe(24533 * 1024);
+    expect(parsePss("Rss: 10 kB")).toBeUndefined();
   });
 });
 

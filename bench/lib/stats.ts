@@ -64,6 +64,17 @@ export interface ProcessEntry {
   cpuTicks: number;
 }
 
+/**
+ * The proportional set size in /proc/<pid>/smaps_rollup, in bytes: the process's resident pages,
+ * each page shared with other processes (the node binary, libraries) divided among them. Summed
+ * over processes it is the memory they hold together; summed RSS counts every shared page once per
+ * process. undefined when the text has no Pss line.
+ */
+export function parsePss(smapsRollup: string): number | undefined {
+  const kib = /^Pss:\s+(\d+) kB$/m.exec(smapsRollup)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
+}
+
 /** Every process under (and including) the root pid, from a snapshot of the process table. */
 export function processTree(all: ProcessEntry[], root: number): ProcessEntry[] {
   const byParent = new Map<number, ProcessEntry[]>();

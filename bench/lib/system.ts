@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { BookingClient, Slot } from "@booking-platform/client";
-import { type ProcessEntry, parseProcStat, treeSum } from "./stats.js";
+import { type ProcessEntry, parseProcStat, parsePss, processTree, treeSum } from "./stats.js";
 
 /** Every process on this machine, from /proc: pid, parent and resident memory. */
 export function snapshotProcesses(): ProcessEntry[] {
@@ -21,6 +21,30 @@ export function snapshotProcesses(): ProcessEntry[] {
 /** Resident memory of each named process with its children (DynamoDB Local's JVM under its pid), and the sum. */
 export function residentMemory(pids: Record<string, number>) {
   return treeSum(snapshotProcesses(), pids, "rssBytes");
+}
+
+/**
+ * Proportional resident memory (PSS) of each named process with its children, and the sum: what the
+ * processes hold together, each shared page (the node binary mapped by every Node process) counted
+ * once in all. A process whose smaps_rollup cannot be read counts its RSS.
+ */
+export function proportionalMemory(pids: Record<string, number>) {
+  const all = snapshotProcesses();
+  const byName: Record<string, number> = {};
+  let total = 0;
+  for (const [name, root] of Object.entries(pids)) {
+    byName[name] = processTree(all, root).reduce((sum, entry) => {
+      let pss: number | undefined;
+      try {
+        pss = parsePss(readFileSync(`/proc/${entry.pid}/smaps_rollup`, "utf8"));
+      } catch {
+        // Ended, or not ours to read: its RSS is the closest figure there is.
+      }
+      return sum + (pss ?? entry.rssBytes);
+    }, 0);
+    total += byName[name];
+  }
+  return { byName, total };
 }
 
 /** CPU seconds each named process (children included) used until now. */
