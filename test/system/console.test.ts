@@ -12,9 +12,7 @@ import {
   startSmartSimulator,
 } from "../../src/access/provider/adapters/smart-scheduling-links/simulator/smart-simulator.js";
 import { type RunningSystem, startSystem } from "../../src/host/system-runner.js";
-import { createDynamoDbClients } from "../../src/utilities/dynamodb/dynamodb-config.js";
-import { createApiKeyStore } from "../../src/utilities/security/api-key-store.js";
-import { weekday } from "./support/onboarding.js";
+import { createKeyFor, weekday } from "./support/onboarding.js";
 import { systemTestPortOffset } from "./support/port-offset.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -76,7 +74,7 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
       }),
       startSmartSimulator({ maxAgeSeconds: 60, seed: "console" }),
     ]);
-    operatorKey = await createKey(system, "ops", ["admin", "availability:read"]);
+    operatorKey = await createKeyFor(system.dynamodbEndpoint, "ops", ["admin", "availability:read"]);
     vaarden = createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${system.developmentApiKey}` } });
     browser = await chromium.launch({
       executablePath: chromiumFound.path,
@@ -299,22 +297,3 @@ describe.skipIf(chromiumFound.missing !== undefined)("the operator console, in C
     expect(pageErrors.filter((line) => expected.test(line))).toHaveLength(3);
   });
 });
-
-async function createKey(system: RunningSystem, clientId: string, scopes: Array<"admin" | "availability:read">): Promise<string> {
-  const { client, documents } = createDynamoDbClients({
-    endpoint: system.dynamodbEndpoint,
-    tableName: "booking-platform",
-    region: "eu-north-1",
-  });
-  try {
-    const { value } = await createApiKeyStore(documents, "booking-platform").create({
-      clientId,
-      name: `${clientId} (console test)`,
-      scopes,
-      environment: "test",
-    });
-    return value;
-  } finally {
-    client.destroy();
-  }
-}

@@ -5,16 +5,11 @@ import { createApiKeyStore } from "../../../src/utilities/security/api-key-store
 import type { Scope } from "../../../src/utilities/security/api-keys.js";
 
 /**
- * A client system of the running system with a key of exactly these scopes, made through the API key
- * store as `npm run keys -- create` makes them (the system's table: topology.json's "booking-platform").
+ * A key of exactly these scopes for a client of a running system, made through the API key store
+ * as `npm run keys -- create` makes them (the system's table: topology.json's "booking-platform").
  */
-export async function clientWithScopes(clientId: string, scopes: Scope[]): Promise<BookingClient> {
-  const system = inject("system");
-  const { client, documents } = createDynamoDbClients({
-    endpoint: system.dynamodbEndpoint,
-    tableName: "booking-platform",
-    region: "eu-north-1",
-  });
+export async function createKeyFor(dynamodbEndpoint: string, clientId: string, scopes: Scope[]): Promise<string> {
+  const { client, documents } = createDynamoDbClients({ endpoint: dynamodbEndpoint, tableName: "booking-platform", region: "eu-north-1" });
   try {
     const { value } = await createApiKeyStore(documents, "booking-platform").create({
       clientId,
@@ -22,10 +17,17 @@ export async function clientWithScopes(clientId: string, scopes: Scope[]): Promi
       scopes,
       environment: "test",
     });
-    return createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${value}` } });
+    return value;
   } finally {
     client.destroy();
   }
+}
+
+/** A client system of the shared running system with a key of exactly these scopes. */
+export async function clientWithScopes(clientId: string, scopes: Scope[]): Promise<BookingClient> {
+  const system = inject("system");
+  const key = await createKeyFor(system.dynamodbEndpoint, clientId, scopes);
+  return createBookingClient({ baseUrl: system.apiUrl, headers: { authorization: `Bearer ${key}` } });
 }
 
 /** Until the sync has ended (any state but running), or the timeout. */
