@@ -109,21 +109,10 @@ function compiledFile(root: string, source: string): string {
  * process, so that anything resolving to a .ts file fails loudly instead of running uncompiled.
  * The flag is named by what this Node accepts.
  */
-const noTypeStripping = ["--strip-types", "--experimental-strip-types"]
+const nodeFlags = ["--strip-types", "--experimental-strip-types"]
   .filter((flag) => process.allowedNodeEnvironmentFlags.has(flag))
   .slice(0, 1)
   .map((flag) => flag.replace(/^--/, "--no-"));
-
-/**
- * Fourteen processes share one machine here, so each keeps V8's young generation small: a
- * semi-space of 2 MiB instead of V8's default that grows to 16 MiB or more while modules load
- * and never shrinks. Measured (`npm run bench`, docs/performance.md): the system idle 1,366 MiB
- * → about 1,220 MiB (the api alone 181 → 123 MiB), warm searches served at the same rate. In a
- * container of its own (Dockerfile) a process keeps V8's defaults.
- */
-const smallYoungGeneration = ["--max-semi-space-size=2"];
-
-const nodeFlags = [...noTypeStripping, ...smallYoungGeneration];
 
 interface Running {
   spec: ProcessSpec;
