@@ -66,7 +66,7 @@ import { buildDist } from "../scripts/build.mjs";
 import { type RunningSystem, startSystem } from "../src/host/system-runner.js";
 import { type CpuProfile, inclusiveShare, restrictToWindow, selfTimes, selfTimesByGroup } from "./lib/cpuprofile.js";
 import { type LoadItem, type LoadResult, type LoadSpec, runLoad } from "./lib/load.js";
-import { formatNumber, formatRatio, formatTable, mib, ratioToTarget, summarize } from "./lib/stats.js";
+import { formatNumber, formatRatio, formatTable, mib, ratioToTarget, summarize, treeSum } from "./lib/stats.js";
 import {
   addDays,
   collectSlots,
@@ -75,9 +75,9 @@ import {
   mapBenchInstance,
   proportionalMemory,
   registerBenchInstances,
-  residentMemory,
   sampleMemory,
   setSimulatorLatency,
+  snapshotProcesses,
   weekdayFrom,
 } from "./lib/system.js";
 
@@ -258,10 +258,9 @@ async function stop(started: Started) {
   rmSync(started.dir, { recursive: true, force: true });
 }
 
-const simulatorUrls = (system: RunningSystem) =>
-  Object.entries(system.urls)
-    .filter(([name]) => name.endsWith("-simulator"))
-    .map(([, url]) => url);
+/** The provider simulators of the system, by name. */
+const simulators = (system: RunningSystem) => Object.entries(system.urls).filter(([name]) => name.endsWith("-simulator"));
+const simulatorUrls = (system: RunningSystem) => simulators(system).map(([, url]) => url);
 
 /**
  * The FHIR server's answer time for one search as the FHIR adapter makes it (find-schedules.ts, then
@@ -273,8 +272,7 @@ async function fhirSearchDirect(url: string, count: number, cursor: { next: stri
   const statuses: Record<string, number> = {};
   const began = performance.now();
   const beganMicros = micros();
-  for (const item of coldWindows({ ...cursor }, count, 1, "dental-checkup")) {
-    const day = new URL(item.path, "http://x").searchParams.get("from")!;
+  for (const { from: day } of coldDays({ ...cursor }, count, 1)) {
     const start = performance.now();
     const schedules = await fetch(`${url}/Schedule?actor=Location/loc-uppsala&service-type=CHK&_include=Schedule:actor&_count=100`, {
       headers: auth,
@@ -317,7 +315,7 @@ async function fhirSearchDirect(url: string, count: number, cursor: { next: stri
 /** What each simulator was asked since its counter was reset, per search: "klinikbokning 2.0, fhir 1.0 (…)". */
 async function providerCallsPer(system: RunningSystem, searches: number): Promise<string> {
   const parts: string[] = [];
-  for (const [name, url] of Object.entries(system.urls).filter(([n]) => n.endsWith("-simulator"))) {
+  for (const [name, url] of simulators(system)) {
     const calls = (await (await fetch(`${url}/__admin/calls`)).json()) as Record<string, number>;
     const total = Object.values(calls).reduce((sum, n) => sum + n, 0);
     if (total > 0) parts.push(`${name.replace(/-simulator$/, "")} ${(total / Math.max(1, searches)).toFixed(1)}`);
@@ -329,16 +327,20 @@ const availabilityPath = (treatment: string, from: string, to: string) =>
   `/v1/availability?treatment=${treatment}&from=${from}&to=${to}&pageSize=20`;
 
 /** Windows never asked before: each starts where the previous one ended (1-day windows on weekdays only). */
-function coldWindows(cursor: { next: string }, count: number, days: number, treatment: string): LoadItem[] {
-  const items: LoadItem[] = [];
+function coldDays(cursor: { next: string }, count: number, days: number): Array<{ from: string; to: string }> {
+  const windows: Array<{ from: string; to: string }> = [];
   for (let i = 0; i < count; i++) {
     const from = days === 1 ? weekdayFrom(0, new Date(`${cursor.next}T00:00:00Z`)) : cursor.next;
     const to = addDays(from, days - 1);
-    items.push({ path: availabilityPath(treatment, from, to) });
+    windows.push({ from, to });
     cursor.next = addDays(to, 1);
   }
-  return items;
+  return windows;
 }
+
+/** coldDays as availability searches of a treatment. */
+const coldWindows = (cursor: { next: string }, count: number, days: number, treatment: string): LoadItem[] =>
+  coldDays(cursor, count, days).map(({ from, to }) => ({ path: availabilityPath(treatment, from, to) }));
 
 /** The processes of the system under test, whose CPU time each row counts. */
 let measuredPids: Record<string, number> = {};
@@ -416,8 +418,9 @@ async function mainRun() {
   log(`ready after ${(started.readyMs / 1000).toFixed(1)} s`);
   // Settled: the sync job's first run and the seeding are over.
   await new Promise((resolve) => setTimeout(resolve, 5000));
-  const idle = residentMemory(system.pids());
-  const idleProportional = proportionalMemory(system.pids());
+  const snapshot = snapshotProcesses();
+  const idle = treeSum(snapshot, system.pids());
+  const idleProportional = proportionalMemory(system.pids(), snapshot);
   log(
     `idle resident memory: ${mib(idleProportional.total).toFixed(0)} MiB in all (PSS; RSS summed over processes ${mib(idle.total).toFixed(0)} MiB)`,
   );

@@ -28,8 +28,7 @@ export function residentMemory(pids: Record<string, number>) {
  * processes hold together, each shared page (the node binary mapped by every Node process) counted
  * once in all. A process whose smaps_rollup cannot be read counts its RSS.
  */
-export function proportionalMemory(pids: Record<string, number>) {
-  const all = snapshotProcesses();
+export function proportionalMemory(pids: Record<string, number>, all: ProcessEntry[] = snapshotProcesses()) {
   const byName: Record<string, number> = {};
   let total = 0;
   for (const [name, root] of Object.entries(pids)) {
